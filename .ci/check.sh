@@ -1,0 +1,27 @@
+#!/bin/sh
+# .ci/check.sh - the README's test command: install what is missing, then
+# build with -Werror and run the whole suite twice, plainly and under
+# AddressSanitizer + UndefinedBehaviorSanitizer, ending with one line
+# "N passed, N failed, N skipped" over both runs.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+sh .ci/deps.sh test || exit 1
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+
+make -j"$jobs" WERROR=1 unit >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+make WERROR=1 check || status=1
+make -j"$jobs" WERROR=1 BUILD=build-asan SANITIZE=address,undefined unit >/dev/null ||
+	{ echo "sanitizer build failed"; echo "0 passed, 1 failed"; exit 1; }
+echo
+echo "=== the suite again under ASan+UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	make WERROR=1 BUILD=build-asan SANITIZE=address,undefined check || status=1
+
+set -- $(cat build/test-summary 2>/dev/null || echo 0 1 0)
+p=$1 f=$2 s=$3
+set -- $(cat build-asan/test-summary 2>/dev/null || echo 0 1 0)
+p=$((p + $1)) f=$((f + $2)) s=$((s + $3))
+echo
+echo "total: $p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ] && [ "$status" -eq 0 ]

@@ -1,0 +1,38 @@
+#!/bin/sh
+# .ci/deps.sh [demo|test] - make sure the Debian packages cinstall needs are
+# installed.  As root, installs what is missing with apt-get; otherwise
+# prints the exact apt-get line to run and fails.
+set -u
+what=${1:-test}
+
+pkgs="make gcc libc6-dev pkg-config libarchive-dev libssl-dev python3 python3-venv"
+if [ "$what" = test ]; then
+	# pypa/installer for conformance, real wheels, loop-mount filesystems,
+	# bsdtar for the benchmark baselines, mandoc for the man page lint,
+	# clang for libFuzzer.
+	pkgs="$pkgs python3-installer python3-pip-whl python3-setuptools-whl python3-wheel-whl \
+libarchive-tools xfsprogs exfatprogs exfat-fuse mandoc clang util-linux"
+else
+	pkgs="$pkgs python3-pip-whl python3-setuptools-whl python3-wheel-whl"
+fi
+
+missing=
+for p in $pkgs; do
+	st=$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)
+	case $st in *" installed") ;; *) missing="$missing $p" ;; esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "cinstall: missing Debian packages:$missing" >&2
+	echo "cinstall: run as root:  apt-get update && apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "cinstall: installing missing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y -q $missing >&2; then
+	apt-get update -q >&2 && apt-get install -y -q $missing >&2 || {
+		echo "cinstall: apt-get install failed for:$missing" >&2
+		exit 1
+	}
+fi

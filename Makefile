@@ -1,0 +1,152 @@
+# cinstall - one Makefile, no recursion.
+#
+#   make                 libcinstall.a, libcinstall.so.0 and cinstall in $(BUILD)
+#   make check           build and run the whole test suite
+#   make asan|ubsan|tsan the suite under a sanitizer (own build directory)
+#   make install PREFIX=/usr/local DESTDIR=
+#   make bench | fuzz | hdr-check | style | clean
+#
+# Overridable: CC CFLAGS LDFLAGS PREFIX DESTDIR BUILD SANITIZE WERROR=1 V=1
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+SANITIZE ?=
+
+SOVERSION = 0
+VERSION   = 0.1.0
+
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+ifneq ($(SANITIZE),)
+SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags libarchive libcrypto 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs libarchive libcrypto 2>/dev/null || echo -larchive -lcrypto)
+
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread $(WARN) $(SANFLAGS) $(CFLAGS)
+LIB_CFLAGS  = $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DCINSTALL_BUILDING -Iinclude -Ithird_party -Isrc $(PKG_CFLAGS)
+CLI_CFLAGS  = $(ALL_CFLAGS) -Iinclude
+TEST_CFLAGS = $(ALL_CFLAGS) -Iinclude -Ithird_party -Isrc -Itest/unit $(PKG_CFLAGS)
+LIBS        = $(PKG_LIBS) -pthread
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+ifneq ($(V),1)
+Q = @
+QCC = @echo "  CC      $@";
+QLD = @echo "  LD      $@";
+endif
+
+LIB_SRC  = $(sort $(wildcard src/*.c))
+CLI_SRC  = $(sort $(wildcard src/cli/*.c))
+UNIT_SRC = $(sort $(wildcard test/unit/test_*.c))
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
+SHIM_SRC = $(sort $(wildcard test/shim/*.c))
+SHIM_SO  = $(SHIM_SRC:test/shim/%.c=$(BUILD)/test/shim/%.so)
+
+STATIC = $(BUILD)/libcinstall.a
+SHARED = $(BUILD)/libcinstall.so.$(VERSION)
+SONAME = libcinstall.so.$(SOVERSION)
+BIN    = $(BUILD)/cinstall
+
+.SECONDARY:
+.PHONY: all check unit asan ubsan tsan install uninstall clean bench fuzz hdr-check style demo
+
+all: $(STATIC) $(SHARED) $(BIN)
+
+$(BUILD)/src/cli/%.o: src/cli/%.c
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(CLI_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(LIB_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(STATIC): $(LIB_OBJ)
+	$(QLD)rm -f $@ && ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJ) src/libcinstall.map
+	$(QLD)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libcinstall.map \
+		$(ALL_LDFLAGS) -o $@ $(LIB_OBJ) $(LIBS)
+	$(Q)ln -sf libcinstall.so.$(VERSION) $(BUILD)/$(SONAME)
+	$(Q)ln -sf libcinstall.so.$(VERSION) $(BUILD)/libcinstall.so
+
+$(BIN): $(CLI_OBJ) $(STATIC)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
+
+$(BUILD)/test/%.o: test/unit/%.c
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/test/harness.o: test/unit/harness.c
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/test/test_%: $(BUILD)/test/test_%.o $(BUILD)/test/harness.o $(STATIC)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/test/harness.o $(STATIC) $(LIBS)
+
+$(BUILD)/test/shim/%.so: test/shim/%.c
+	@mkdir -p $(@D)
+	$(QCC)$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -fPIC -shared -o $@ $< -ldl
+
+# The unit test binaries, fault-injection shims and everything they need.
+unit: all $(UNIT_BIN) $(SHIM_SO)
+
+# The whole suite: unit tests, the command as a user runs it, conformance
+# against pypa/installer, and filesystem tests (mounts need root).
+check: unit
+	$(Q)BUILD=$(BUILD) SANITIZE=$(SANITIZE) sh test/run.sh
+
+asan:
+	$(MAKE) BUILD=build-asan SANITIZE=address,undefined check
+ubsan:
+	$(MAKE) BUILD=build-ubsan SANITIZE=undefined check
+tsan:
+	$(MAKE) BUILD=build-tsan SANITIZE=thread check
+
+hdr-check:
+	$(Q)sh test/hdr-check.sh
+
+demo: all
+	$(Q)sh examples/demo.sh
+
+bench: all
+	$(Q)sh bench/run.sh
+
+fuzz:
+	$(Q)sh test/fuzz/run.sh
+
+style:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) src/*.h include/cinstall.h
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cinstall
+	install -m 644 include/cinstall.h $(DESTDIR)$(PREFIX)/include/cinstall.h
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/libcinstall.a
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/libcinstall.so.$(VERSION)
+	ln -sf libcinstall.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf libcinstall.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcinstall.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' cinstall.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/cinstall.pc
+	install -m 644 man/cinstall.1 $(DESTDIR)$(PREFIX)/share/man/man1/cinstall.1
+	install -m 644 man/libcinstall.3 $(DESTDIR)$(PREFIX)/share/man/man3/libcinstall.3
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/cinstall $(DESTDIR)$(PREFIX)/include/cinstall.h \
+		$(DESTDIR)$(PREFIX)/lib/libcinstall.a $(DESTDIR)$(PREFIX)/lib/libcinstall.so* \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/cinstall.pc \
+		$(DESTDIR)$(PREFIX)/share/man/man1/cinstall.1 $(DESTDIR)$(PREFIX)/share/man/man3/libcinstall.3
+
+clean:
+	rm -rf build build-asan build-ubsan build-tsan build-*
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:%=%.d)

@@ -1,0 +1,72 @@
+/* link.h - the link-mode engine: places cached files into a target.
+ *
+ * Each mode is a table of operations in its own file (link_clone.c,
+ * link_hardlink.c, link_symlink.c, link_copy.c).  A mode's place() returns
+ * 0 when done, CINSTALL_ENOTSUP when the mode is not supported here (so the
+ * engine may fall back), or another error.  The engine (link.c) owns the
+ * fallback policy: the first file of each wheel decides; after a first
+ * success a failure is a real error.
+ */
+#ifndef CINSTALL_LINK_H
+#define CINSTALL_LINK_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cinstall.h"
+#include "err.h"
+
+typedef struct cinstall_link_req {
+	const char *src;      /* absolute path of the cached file */
+	const char *dst;      /* absolute path to create; parent exists */
+	uint32_t mode;        /* permission bits the placed file must have */
+	int replace;          /* dst may exist: create a temporary and rename over it */
+} cinstall_link_req;
+
+struct cinstall_link_ops {
+	unsigned int version; /* 1 */
+	const char *name;
+	cinstall_link_mode mode;
+	/* Place one file.  0, CINSTALL_ENOTSUP (fall back), or an error.
+	 * `ctx` gives the copy locks and symlink tables. */
+	int (*place)(cinstall_ctx *ctx, const cinstall_link_req *req, cinstall_err *err);
+};
+
+extern const struct cinstall_link_ops cinstall_link_clone_ops;
+extern const struct cinstall_link_ops cinstall_link_hardlink_ops;
+extern const struct cinstall_link_ops cinstall_link_symlink_ops;
+extern const struct cinstall_link_ops cinstall_link_copy_ops;
+
+/* A linker places the files of one wheel; it remembers the mode chosen on
+ * the first file.  Not shared between threads. */
+typedef struct cinstall_linker cinstall_linker;
+
+enum {
+	CINSTALL_LINKER_STRICT = 1u << 0  /* a fallback is an error (--strict-link-mode) */
+};
+
+/* `wheel` names the wheel in messages and warnings. */
+int cinstall_linker__new(cinstall_linker **out, cinstall_err *err, cinstall_ctx *ctx,
+                         cinstall_link_mode mode, unsigned int flags, const char *wheel);
+
+/* Place one file with the linker's mode (falling back on the first file). */
+int cinstall_linker__place(cinstall_linker *l, cinstall_err *err, const cinstall_link_req *req);
+
+/* Copy regardless of the mode (files that are rewritten, e.g. RECORD or
+ * #!python scripts); holds the destination directory's copy lock. */
+int cinstall_linker__copy(cinstall_linker *l, cinstall_err *err, const cinstall_link_req *req);
+
+/* The mode used for this wheel's files (after any fallback), and how many
+ * fallbacks were taken. */
+cinstall_link_mode cinstall_linker__mode(const cinstall_linker *l);
+unsigned int cinstall_linker__fallbacks(const cinstall_linker *l);
+
+void cinstall_linker__free(cinstall_linker *l);
+
+/* Write `len` bytes to `dst` as a new file with `mode`: temporary in the same
+ * directory, then rename over dst (never O_TRUNC).  For generated files
+ * (launchers, INSTALLER, RECORD). */
+int cinstall_link__write_file(cinstall_err *err, cinstall_ctx *ctx, const char *dst,
+                              const void *data, size_t len, uint32_t mode);
+
+#endif

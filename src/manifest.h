@@ -1,0 +1,53 @@
+/* manifest.h - what a cache entry holds, in memory and on disk.
+ *
+ * A cache entry is a directory <cache>/v1/wheels/<key>/ with
+ *   tree/      the wheel's files, exactly as RECORD describes them
+ *   MANIFEST   this structure, written last; an entry without a complete
+ *              MANIFEST (one whose closing "end" line and checksum match)
+ *              is not an entry.
+ * The key is the XXH3-128 (hex) of the wheel's bytes.
+ */
+#ifndef CINSTALL_MANIFEST_H
+#define CINSTALL_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "hash.h"
+
+typedef struct cinstall_manifest_file {
+	char *path;                    /* relative, '/'-separated, as in the wheel */
+	uint64_t size;
+	uint32_t mode;                 /* 0644 or 0755 */
+	char sha256[CINSTALL_B64_MAX]; /* urlsafe base64, no padding (RECORD form) */
+	char xxh3[CINSTALL_XXH_HEX];   /* XXH3-128 of the bytes, hex */
+} cinstall_manifest_file;
+
+typedef struct cinstall_manifest {
+	char key[CINSTALL_XXH_HEX];    /* XXH3-128 of the wheel file */
+	char *wheel;                   /* the wheel's file name when it was unpacked */
+	char *name;                    /* Name from METADATA */
+	char *version;                 /* Version from METADATA */
+	char *dist_info;               /* "<name>-<version>.dist-info" as in the wheel */
+	char *data_dir;                /* "<name>-<version>.data", or NULL when absent */
+	char *requires_python;         /* Requires-Python, or NULL */
+	char *tags;                    /* WHEEL Tag values joined by ' ', or NULL */
+	int root_is_purelib;           /* WHEEL Root-Is-Purelib */
+	size_t nfiles;
+	cinstall_manifest_file *files; /* sorted by path (strcmp) */
+} cinstall_manifest;
+
+/* Read <entry>/MANIFEST.  CINSTALL_ECACHE when it is missing, truncated or
+ * fails its checksum (the entry is then not trusted). */
+int cinstall_manifest__load(cinstall_manifest **out, cinstall_err *err, const char *entry_dir);
+
+/* Write `m` to <dir>/MANIFEST atomically (temporary + fsync + rename). */
+int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const char *dir);
+
+/* Binary search by path; NULL when absent. */
+const cinstall_manifest_file *cinstall_manifest__find(const cinstall_manifest *m, const char *path);
+
+void cinstall_manifest__free(cinstall_manifest *m);
+
+#endif

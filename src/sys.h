@@ -1,0 +1,24 @@
+/* sys.h - system calls that can fail in interesting ways, wrapped once:
+ * EINTR is retried and short writes are completed here, so callers see only
+ * real failures.  Tests inject faults with an LD_PRELOAD shim
+ * (test/shim/fault.c) on the libc symbols these call. */
+#ifndef CINSTALL_SYS_H
+#define CINSTALL_SYS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* open/openat that retry EINTR; always add O_CLOEXEC. */
+int cinstall_sys__open(const char *path, int flags, mode_t mode);
+int cinstall_sys__openat(int dirfd, const char *path, int flags, mode_t mode);
+/* Write all `len` bytes; 0 or -1 with errno. */
+int cinstall_sys__write_all(int fd, const void *buf, size_t len);
+/* Read up to `len` bytes, retrying EINTR and short reads until EOF;
+ * returns bytes read or -1 with errno. */
+ssize_t cinstall_sys__read_full(int fd, void *buf, size_t len);
+/* close() that keeps errno of an earlier failure when asked. */
+int cinstall_sys__close(int fd);
+/* fsync, retrying EINTR. */
+int cinstall_sys__fsync(int fd);
+
+#endif

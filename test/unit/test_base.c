@@ -1,0 +1,170 @@
+/* test_base.c - the bottom layer: paths, hashes, buffers, errors. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "hash.h"
+#include "harness.h"
+#include "path.h"
+
+static void test_path__accepts_normal(void)
+{
+	cinstall_err err = CINSTALL_ERR_INIT;
+
+	CHECK_INT(cinstall_path__check(&err, "w.whl", "pkg/__init__.py"), 0);
+	CHECK_INT(cinstall_path__check(&err, "w.whl", "pkg-1.0.dist-info/RECORD"), 0);
+	CHECK_INT(cinstall_path__check(&err, "w.whl", "pkg/"), 0);
+	CHECK_INT(cinstall_path__check(&err, "w.whl", "a/b c/d..e"), 0);
+}
+
+static void test_path__refuses_each_rule(void)
+{
+	static const struct { const char *path, *rule; } cases[] = {
+		{ "", "empty path" },
+		{ "/etc/passwd", "absolute path" },
+		{ "C:/x", "drive letter" },
+		{ "c:x", "drive letter" },
+		{ "a\\b", "backslash" },
+		{ "a/\001b", "control character" },
+		{ "a/\177", "control character" },
+		{ "a//b", "empty path component" },
+		{ "a/", NULL },
+		{ "a//", "empty path component" },
+		{ "./a", "'.' component" },
+		{ "a/./b", "'.' component" },
+		{ "../a", "'..' component" },
+		{ "a/../../b", "'..' component" },
+		{ "a/..", "'..' component" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cinstall_err err = CINSTALL_ERR_INIT;
+		int r = cinstall_path__check(&err, "w.whl", cases[i].path);
+		if (!cases[i].rule) {
+			CHECK_INT(r, 0);
+			continue;
+		}
+		CHECK_INT(r, CINSTALL_EBADWHEEL);
+		CHECK_CONTAINS(err.msg, cases[i].rule);
+		CHECK_CONTAINS(err.msg, "w.whl: '");
+	}
+}
+
+static void test_path__long_component(void)
+{
+	char name[300];
+	cinstall_err err = CINSTALL_ERR_INIT;
+
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	CHECK_INT(cinstall_path__check(&err, "w.whl", name), CINSTALL_EBADWHEEL);
+	CHECK_CONTAINS(err.msg, "too long");
+}
+
+static void test_path__join_and_within(void)
+{
+	cinstall_buf b = CINSTALL_BUF_INIT;
+
+	CHECK_INT(cinstall_path__join(&b, "/a/", "b"), 0);
+	CHECK_STR(cinstall_buf__cstr(&b), "/a/b");
+	CHECK_INT(cinstall_path__join(&b, "/", "/b"), 0);
+	CHECK_STR(cinstall_buf__cstr(&b), "/b");
+	CHECK(cinstall_path__is_within("/venv", "/venv/lib"));
+	CHECK(cinstall_path__is_within("/venv", "/venv"));
+	CHECK(!cinstall_path__is_within("/venv", "/venv2/lib"));
+	cinstall_buf__release(&b);
+}
+
+static void test_path__mkdirs_rmtree(void)
+{
+	cinstall_err err = CINSTALL_ERR_INIT;
+
+	CHECK_INT(cinstall_path__mkdirs(&err, "x/y/z", 0755), 0);
+	CHECK_INT(cinstall_path__mkdirs(&err, "x/y/z", 0755), 0);
+	CHECK(symlink("/", "x/y/root") == 0);
+	CHECK_INT(cinstall_path__rmtree(&err, "x"), 0);
+	CHECK(access("x", F_OK) != 0);
+	CHECK(access("/etc/passwd", F_OK) == 0);
+	CHECK_INT(cinstall_path__rmtree(&err, "missing"), 0);
+}
+
+static void test_hash__sha256_b64(void)
+{
+	cinstall_sha *s = NULL;
+	cinstall_err err = CINSTALL_ERR_INIT;
+	unsigned char d[CINSTALL_DIGEST_MAX], back[CINSTALL_DIGEST_MAX];
+	char b64[CINSTALL_B64_MAX];
+	size_t n;
+
+	CHECK_INT(cinstall_sha__new(&s, CINSTALL_HASH_SHA256, &err), 0);
+	cinstall_sha__update(s, "", 0);
+	n = cinstall_sha__final(s, d);
+	CHECK_INT(n, 32);
+	cinstall_hash__b64url(b64, d, n);
+	/* sha256 of the empty string, as RECORD writes it. */
+	CHECK_STR(b64, "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
+	CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), b64), 32);
+	CHECK(memcmp(back, d, 32) == 0);
+	CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), "not base64!"), -1);
+	cinstall_sha__free(s);
+	CHECK_INT(cinstall_hash__algo("md5"), CINSTALL_HASH_NONE);
+	CHECK_INT(cinstall_hash__algo("sha1"), CINSTALL_HASH_NONE);
+	CHECK_INT(cinstall_hash__algo("sha512"), CINSTALL_HASH_SHA512);
+}
+
+static void test_hash__xxh3_streaming_matches_oneshot(void)
+{
+	cinstall_xxh *x = NULL;
+	cinstall_err err = CINSTALL_ERR_INIT;
+	char a[CINSTALL_XXH_HEX], b[CINSTALL_XXH_HEX];
+	static const char data[] = "hello, wheel";
+
+	CHECK_INT(cinstall_xxh__new(&x, &err), 0);
+	cinstall_xxh__update(x, data, 5);
+	cinstall_xxh__update(x, data + 5, sizeof(data) - 6);
+	cinstall_xxh__final_hex(x, a);
+	cinstall_xxh__hex(b, data, sizeof(data) - 1);
+	CHECK_STR(a, b);
+	CHECK_INT(strlen(a), 32);
+	cinstall_xxh__free(x);
+}
+
+static void test_ctx__defaults_and_env(void)
+{
+	cinstall_ctx *ctx = NULL;
+	cinstall_options o = CINSTALL_OPTIONS_INIT;
+
+	setenv("CINSTALL_CACHE_DIR", "/tmp/cinstall-env-cache", 1);
+	CHECK_OK(ctx, cinstall_ctx_new(&ctx, NULL));
+	CHECK_STR(cinstall_cache_dir(ctx), "/tmp/cinstall-env-cache");
+	cinstall_ctx_free(ctx);
+	o.flags = CINSTALL_OPT_NO_ENV;
+	setenv("XDG_CACHE_HOME", "/tmp/xdg", 1);
+	CHECK_OK(NULL, cinstall_ctx_new(&ctx, &o));
+	CHECK_STR(cinstall_cache_dir(ctx), "/tmp/xdg/cinstall");
+	CHECK_STR(cinstall_error_message(ctx), "");
+	cinstall_ctx_free(ctx);
+	cinstall_ctx_free(NULL);
+	o.version = 99;
+	CHECK_INT(cinstall_ctx_new(&ctx, &o), CINSTALL_EINVAL);
+	unsetenv("CINSTALL_CACHE_DIR");
+	CHECK_STR(cinstall_strerror(CINSTALL_ERECORD), "file does not match RECORD");
+}
+
+static const cinstall_test tests[] = {
+	TEST(test_path__accepts_normal),
+	TEST(test_path__refuses_each_rule),
+	TEST(test_path__long_component),
+	TEST(test_path__join_and_within),
+	TEST(test_path__mkdirs_rmtree),
+	TEST(test_hash__sha256_b64),
+	TEST(test_hash__xxh3_streaming_matches_oneshot),
+	TEST(test_ctx__defaults_and_env),
+	{ NULL, NULL }
+};
+
+int main(int argc, char **argv)
+{
+	return th_run(argc, argv, tests);
+}
