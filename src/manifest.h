@@ -26,6 +26,7 @@ typedef struct cinstall_manifest_file {
 
 typedef struct cinstall_manifest {
 	char key[CINSTALL_XXH_HEX];    /* XXH3-128 of the wheel file */
+	char wheel_sha256[65];         /* SHA-256 of the wheel file, hex (for direct_url.json) */
 	char *wheel;                   /* the wheel's file name when it was unpacked */
 	char *name;                    /* Name from METADATA */
 	char *version;                 /* Version from METADATA */
