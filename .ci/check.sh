@@ -9,10 +9,18 @@ sh .ci/deps.sh test || exit 1
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
 
-make -j"$jobs" WERROR=1 unit >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+build() {
+	# Quiet on success; the whole build log on failure.
+	make -j"$jobs" WERROR=1 "$@" unit > build-log.txt 2>&1 && return 0
+	cat build-log.txt
+	echo "build failed: make $*"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+build
 make WERROR=1 check || status=1
-make -j"$jobs" WERROR=1 BUILD=build-asan SANITIZE=address,undefined unit >/dev/null ||
-	{ echo "sanitizer build failed"; echo "0 passed, 1 failed"; exit 1; }
+build BUILD=build-asan SANITIZE=address,undefined
 echo
 echo "=== the suite again under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
