@@ -1,0 +1,29 @@
+/* wheel.h - wheel file names, versions and the RFC 822 style headers of
+ * WHEEL and METADATA. */
+#ifndef CINSTALL_WHEEL_H
+#define CINSTALL_WHEEL_H
+
+#include <stddef.h>
+
+#include "cinstall.h"
+#include "err.h"
+
+/* Parse a wheel's file name (only the last path component is looked at).
+ * CINSTALL_EBADWHEEL with a message naming the rule broken.  The public
+ * cinstall_wheel_filename_parse wraps it. */
+int cinstall_wheel__filename_parse(cinstall_wheel_filename **out, cinstall_err *err, const char *path);
+
+/* PEP 503 normalisation: lowercase, runs of [-_.] -> '-'. Returns malloc'd string or NULL (ENOMEM). */
+char *cinstall_wheel__normalize_name(const char *name);
+
+/* Compare two versions after normalisation (PEP 440 canonical form is enough: case, leading 'v', trailing .0 in release, pre/post/dev spellings, '_'/'-' escapes). 1 equal, 0 not. */
+int cinstall_wheel__version_eq(const char *a, const char *b);
+
+/* Read RFC 822 style headers (WHEEL, METADATA up to the first blank line): calls cb(name, value, payload) per header, in order; continuation lines joined.
+ * `wheel` and `file` name the wheel and the file in messages.  A callback
+ * returning non-zero stops the walk and that value is returned.  A line
+ * that is neither a header nor a continuation is CINSTALL_EBADWHEEL. */
+int cinstall_wheel__headers(cinstall_err *err, const char *wheel, const char *file, const char *data, size_t len,
+                            int (*cb)(const char *name, const char *value, void *payload), void *payload);
+
+#endif
