@@ -18,7 +18,10 @@ int cinstall_tags__check(cinstall_err *err, const cinstall_scheme *s, const char
                          const char *python_tag, const char *abi_tag, const char *platform_tag);
 /* Requires-Python (PEP 440 specifier set: ==, !=, <=, >=, <, >, ~=, ===, wildcards .*) against the
    interpreter's version. 0, or CINSTALL_EINCOMPAT naming the wheel and the specifier. A malformed
-   specifier: CINSTALL_EBADWHEEL naming it (pip refuses too).  NULL or blank `spec`: 0. */
+   specifier: CINSTALL_EBADWHEEL naming it.  NOTE: pip (23.x, 24.x) does NOT refuse a wheel for a
+   malformed Requires-Python: it logs "Package 'x' has an invalid Requires-Python: ..." and installs;
+   callers that follow pip log err->msg as a warning on CINSTALL_EBADWHEEL and go on.
+   NULL or blank `spec`: 0.  The interpreter's version is X.Y.Z (final), as pip takes it. */
 int cinstall_tags__requires_python(cinstall_err *err, const cinstall_scheme *s, const char *wheel, const char *spec);
 
 #endif
