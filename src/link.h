@@ -69,4 +69,41 @@ void cinstall_linker__free(cinstall_linker *l);
 int cinstall_link__write_file(cinstall_err *err, cinstall_ctx *ctx, const char *dst,
                               const void *data, size_t len, uint32_t mode);
 
+/* ---- Helpers shared by the engine and the mode files (internal). ---- */
+
+/* A create function's "the path exists" answer (no error set). */
+#define CINSTALL_LINK__EXISTS 1
+
+/* Create the file req->src is placed as, at `path` (req->dst or a temporary
+ * beside it), never replacing: 0, CINSTALL_LINK__EXISTS, CINSTALL_ENOTSUP or
+ * an error naming the file and errno. */
+typedef int (*cinstall_link__create_fn)(cinstall_ctx *ctx, const cinstall_link_req *req,
+                                        const char *path, cinstall_err *err);
+/* Does the existing req->dst already hold what req asks for (a hard link to
+ * src, a symlink with the same target)?  NULL: never. */
+typedef int (*cinstall_link__same_fn)(cinstall_ctx *ctx, const cinstall_link_req *req);
+
+/* The placement every mode shares: create req->dst directly; when it exists
+ * (or req->replace), and `same` does not accept it, create a temporary
+ * `.<name>.cinstall-<random>` beside it and rename(2) it over req->dst; the
+ * temporary is removed on failure. */
+int cinstall_link__place_with(cinstall_ctx *ctx, const cinstall_link_req *req, cinstall_err *err,
+                              cinstall_link__create_fn create, cinstall_link__same_fn same);
+
+/* The directory part of `path` into `out` ("." without a slash).  0, or
+ * CINSTALL_EINVAL when it does not fit. */
+int cinstall_link__dirname(char *out, size_t cap, const char *path);
+
+/* A fresh temporary name `<dir>/.<name>.cinstall-<random>` for `path`.
+ * 0, or CINSTALL_EINVAL when it does not fit. */
+int cinstall_link__tmpname(char *out, size_t cap, const char *path);
+
+/* Physically copy req->src to a new file `path` (O_EXCL) with req->mode,
+ * holding the copy lock of path's directory.  A create function. */
+int cinstall_link__copy_create(cinstall_ctx *ctx, const cinstall_link_req *req,
+                               const char *path, cinstall_err *err);
+
+/* Is `e` (an errno from link/clone/symlink) "not supported here"? */
+int cinstall_link__unsupported_errno(int e);
+
 #endif
