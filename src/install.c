@@ -1,0 +1,1368 @@
+/* install.c - cinstall_install: wheels into an environment (see install.h
+ * for the phases). */
+#include "install.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conflicts.h"
+#include "ctx.h"
+#include "hash.h"
+#include "link.h"
+#include "manifest.h"
+#include "path.h"
+#include "record.h"
+#include "report.h"
+#include "scheme.h"
+#include "scripts.h"
+#include "sys.h"
+#include "tags.h"
+#include "uninstall.h"
+#include "unpack.h"
+#include "uthash/uthash.h"
+#include "wheel.h"
+
+extern char **environ;
+
+enum { ACT_INSTALL, ACT_UNCHANGED, ACT_REPLACE };
+
+/* One file of the wheel and where it goes. */
+typedef struct dest {
+	const cinstall_manifest_file *f;
+	char *dst;        /* absolute */
+	char *rel;        /* RECORD path: relative to the root scheme directory */
+	int script;       /* from <name>.data/scripts */
+	int in_lib;       /* purelib or platlib (compiled with --compile-bytecode) */
+	int conflict;     /* another wheel of this install ships it too */
+} dest;
+
+typedef struct row {
+	char *path;
+	char *hash;       /* "sha256=..." */
+	int64_t size;
+} row;
+
+typedef struct moved {
+	char *orig;
+	char *stashed;
+} moved;
+
+typedef struct dirset {
+	char *dir;
+	UT_hash_handle hh;
+} dirset;
+
+typedef struct job {
+	const char *given;
+	const char *label;        /* the wheel's file name, for messages */
+	char *abs;                /* absolute path of the wheel */
+	cinstall_wheel_filename *wf;
+	char *entry;              /* cache entry (or temporary directory) */
+	char *tree;               /* <entry>/tree */
+	char *tmpdir;             /* --no-cache: removed at the end */
+	cinstall_manifest *m;
+	char *norm;
+	const cinstall_dist *old; /* what is installed under this name */
+	int action;
+	int error;
+	cinstall_err err;
+	const char *root_dir;     /* purelib or platlib, by Root-Is-Purelib */
+	char *dist_info_dir;      /* <root_dir>/<dist_info> */
+	dest *dests;
+	size_t ndests;
+	row *rows;
+	size_t nrows, caprows;
+	char **placed;            /* files created, for undo */
+	size_t nplaced, capplaced;
+	char **created;           /* directories created, for undo */
+	size_t ncreated, capcreated;
+	dirset *dirs;             /* directories known to exist */
+	char *stash;              /* directory holding what was moved away */
+	moved *moves;
+	size_t nmoves, capmoves;
+	cinstall_linker *linker;
+	cinstall_link_mode mode_used;
+	unsigned int fallbacks;
+	uint64_t files;
+	int placed_ok;
+} job;
+
+typedef struct conflict_ent {
+	const char *rel;
+	UT_hash_handle hh;
+} conflict_ent;
+
+typedef struct install {
+	cinstall_ctx *ctx;
+	const cinstall_install_options *opts;
+	cinstall_scheme *s;
+	cinstall_dists *dists;
+	job *jobs;
+	size_t n;
+	unsigned int nthreads;
+	pthread_mutex_t lock;
+	size_t next;
+	void (*fn)(struct install *, job *);
+	size_t wheels_done;
+	uint64_t files_done, files_total;
+	cinstall_report *rep;
+} install;
+
+/* ---- small helpers ----------------------------------------------------- */
+
+#define PUSH(arr, n, cap, val)                                                             \
+	(((n) == (cap) && grow_array((void **)&(arr), &(cap), sizeof(*(arr))) < 0)           \
+	         ? CINSTALL_ENOMEM                                                          \
+	         : ((arr)[(n)++] = (val), 0))
+
+static int grow_array(void **arr, size_t *cap, size_t size)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p = realloc(*arr, ncap * size);
+
+	if (!p)
+		return CINSTALL_ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static void sha256_b64(char out[CINSTALL_B64_MAX], const void *data, size_t len, cinstall_err *err,
+                       int *error)
+{
+	unsigned char digest[CINSTALL_DIGEST_MAX];
+	cinstall_sha *sha = NULL;
+	size_t n;
+
+	out[0] = '\0';
+	if ((*error = cinstall_sha__new(&sha, CINSTALL_HASH_SHA256, err)) < 0)
+		return;
+	cinstall_sha__update(sha, data, len);
+	n = cinstall_sha__final(sha, digest);
+	cinstall_sha__free(sha);
+	cinstall_hash__b64url(out, digest, n);
+}
+
+static int add_row(job *j, const char *path, const char *b64, int64_t size)
+{
+	row r;
+	cinstall_buf h = CINSTALL_BUF_INIT;
+
+	r.path = strdup(path);
+	r.hash = NULL;
+	r.size = size;
+	if (b64 && cinstall_buf__printf(&h, "sha256=%s", b64) == 0)
+		r.hash = cinstall_buf__detach(&h);
+	if (!r.path || (b64 && !r.hash) || PUSH(j->rows, j->nrows, j->caprows, r) < 0) {
+		free(r.path);
+		free(r.hash);
+		return cinstall_err__oom(&j->err);
+	}
+	return 0;
+}
+
+/* Row for a generated file: hash its bytes. */
+static int add_generated_row(job *j, const char *dst, const void *data, size_t len)
+{
+	char b64[CINSTALL_B64_MAX];
+	cinstall_buf rel = CINSTALL_BUF_INIT;
+	int error = 0;
+
+	sha256_b64(b64, data, len, &j->err, &error);
+	if (error < 0)
+		return error;
+	if (cinstall_uninstall__relpath(&rel, j->root_dir, dst) < 0)
+		return cinstall_err__oom(&j->err);
+	error = add_row(j, rel.ptr, b64, (int64_t)len);
+	cinstall_buf__release(&rel);
+	return error;
+}
+
+static void progress(install *in, const char *wheel, int wheel_done, uint64_t files)
+{
+	cinstall_progress p;
+
+	pthread_mutex_lock(&in->lock);
+	in->files_done += files;
+	if (wheel_done)
+		in->wheels_done++;
+	p.wheel = wheel;
+	p.wheels_done = in->wheels_done;
+	p.wheels_total = in->n;
+	p.files_done = in->files_done;
+	p.files_total = in->files_total;
+	pthread_mutex_unlock(&in->lock);
+	cinstall_ctx__progress(in->ctx, &p);
+}
+
+/* ---- the worker pool --------------------------------------------------- */
+
+static void *worker(void *arg)
+{
+	install *in = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&in->lock);
+		i = in->next++;
+		pthread_mutex_unlock(&in->lock);
+		if (i >= in->n)
+			return NULL;
+		in->fn(in, &in->jobs[i]);
+	}
+}
+
+/* Run fn on every job with up to nthreads threads; returns when all are done. */
+static void run_parallel(install *in, void (*fn)(install *, job *))
+{
+	pthread_t *t;
+	unsigned int i, started = 0, want;
+
+	in->fn = fn;
+	in->next = 0;
+	want = in->nthreads < in->n ? in->nthreads : (unsigned int)in->n;
+	if (want <= 1 || !(t = calloc(want, sizeof(*t)))) {
+		worker(in);
+		return;
+	}
+	for (i = 0; i < want; i++)
+		if (pthread_create(&t[i], NULL, worker, in) == 0)
+			started++;
+		else
+			break;
+	if (!started)
+		worker(in);
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+}
+
+/* ---- phase 2: prepare -------------------------------------------------- */
+
+static int read_text(cinstall_buf *out, cinstall_err *err, const char *dir, const char *name)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	int error;
+
+	if (cinstall_path__join(&p, dir, name) < 0)
+		return cinstall_err__oom(err);
+	error = cinstall_uninstall__read_file(out, err, p.ptr);
+	cinstall_buf__release(&p);
+	return error;
+}
+
+/* Same wheel already installed: its direct_url.json names our sha256. */
+static int same_wheel(const cinstall_dist *d, const cinstall_manifest *m)
+{
+	cinstall_buf b = CINSTALL_BUF_INIT;
+	cinstall_err err = CINSTALL_ERR_INIT;
+	int same = 0;
+
+	if (!m->wheel_sha256[0])
+		return 0;
+	if (read_text(&b, &err, d->dist_info, "direct_url.json") == 0)
+		same = strstr(cinstall_buf__cstr(&b), m->wheel_sha256) != NULL;
+	cinstall_buf__release(&b);
+	return same;
+}
+
+static int map_files(install *in, job *j)
+{
+	const cinstall_manifest *m = j->m;
+	cinstall_buf b = CINSTALL_BUF_INIT, headers = CINSTALL_BUF_INIT;
+	size_t i, dlen = m->data_dir ? strlen(m->data_dir) : 0, ilen = strlen(m->dist_info);
+	const char *base, *rest;
+	char key[32];
+	int error = 0;
+
+	j->root_dir = m->root_is_purelib ? in->s->purelib : in->s->platlib;
+	if (cinstall_path__join(&b, j->root_dir, m->dist_info) < 0 ||
+	    cinstall_path__join(&headers, in->s->headers, m->name) < 0)
+		goto oom;
+	j->dist_info_dir = cinstall_buf__detach(&b);
+	if (!(j->dests = calloc(m->nfiles ? m->nfiles : 1, sizeof(*j->dests))))
+		goto oom;
+	for (i = 0; i < m->nfiles; i++) {
+		const cinstall_manifest_file *f = &m->files[i];
+		dest *d = &j->dests[j->ndests];
+
+		if (!strncmp(f->path, m->dist_info, ilen) && f->path[ilen] == '/') {
+			const char *n = f->path + ilen + 1;
+			/* RECORD is generated; so are the installer's own files. */
+			if (!strcmp(n, "RECORD") || !strcmp(n, "INSTALLER") || !strcmp(n, "REQUESTED") ||
+			    !strcmp(n, "direct_url.json"))
+				continue;
+		}
+		d->f = f;
+		base = j->root_dir;
+		rest = f->path;
+		d->in_lib = 1;
+		if (dlen && !strncmp(f->path, m->data_dir, dlen) && f->path[dlen] == '/') {
+			const char *k = f->path + dlen + 1, *slash = strchr(k, '/');
+			size_t klen = slash ? (size_t)(slash - k) : 0;
+
+			if (!slash || klen >= sizeof(key)) {
+				error = cinstall_err__set(&j->err, CINSTALL_EBADWHEEL, 0,
+				                          "%s: '%s': not inside a scheme directory of '%s'",
+				                          j->label, f->path, m->data_dir);
+				goto done;
+			}
+			memcpy(key, k, klen);
+			key[klen] = '\0';
+			rest = slash + 1;
+			d->in_lib = 0;
+			if (!strcmp(key, "purelib")) {
+				base = in->s->purelib;
+				d->in_lib = 1;
+			} else if (!strcmp(key, "platlib")) {
+				base = in->s->platlib;
+				d->in_lib = 1;
+			} else if (!strcmp(key, "scripts")) {
+				base = in->s->scripts;
+				d->script = 1;
+			} else if (!strcmp(key, "headers"))
+				base = headers.ptr;
+			else if (!strcmp(key, "data"))
+				base = in->s->data;
+			else {
+				error = cinstall_err__set(&j->err, CINSTALL_EBADWHEEL, 0,
+				                          "%s: '%s': unknown scheme directory '%s' in '%s' (expected "
+				                          "purelib, platlib, scripts, headers or data)",
+				                          j->label, f->path, key, m->data_dir);
+				goto done;
+			}
+		}
+		cinstall_buf__truncate(&b, 0);
+		if (cinstall_path__join(&b, base, rest) < 0)
+			goto oom;
+		cinstall_uninstall__normalize(b.ptr);
+		b.len = strlen(b.ptr);
+		if (!cinstall_path__is_within(base, b.ptr) || !strcmp(base, b.ptr)) {
+			error = cinstall_err__set(&j->err, CINSTALL_EUNSAFE, 0, "%s: '%s': escapes '%s'",
+			                          j->label, f->path, base);
+			goto done;
+		}
+		d->dst = cinstall_buf__detach(&b);
+		if (cinstall_uninstall__relpath(&b, j->root_dir, d->dst) < 0)
+			goto oom;
+		d->rel = cinstall_buf__detach(&b);
+		j->ndests++;
+	}
+	goto done;
+oom:
+	error = cinstall_err__oom(&j->err);
+done:
+	cinstall_buf__release(&b);
+	cinstall_buf__release(&headers);
+	return error;
+}
+
+static void prepare(install *in, job *j)
+{
+	const cinstall_install_options *o = in->opts;
+	cinstall_buf b = CINSTALL_BUF_INIT;
+	char *abs;
+	int error = 0;
+
+	j->label = cinstall_path__basename(j->given);
+	if ((error = cinstall_wheel__filename_parse(&j->wf, &j->err, j->given)) < 0)
+		goto done;
+	if (!(abs = realpath(j->given, NULL))) {
+		error = errno == ENOENT ? cinstall_err__set(&j->err, CINSTALL_ENOTFOUND, ENOENT,
+		                                            "%s: no such wheel", j->given)
+		                        : cinstall_err__os(&j->err, "%s: cannot open", j->given);
+		goto done;
+	}
+	j->abs = abs;
+	if (!(o->flags & CINSTALL_INSTALL_NO_COMPAT_CHECK) &&
+	    (error = cinstall_tags__check(&j->err, in->s, j->label, j->wf->python_tag, j->wf->abi_tag,
+	                                  j->wf->platform_tag)) < 0)
+		goto done;
+	if (o->flags & CINSTALL_INSTALL_NO_CACHE) {
+		if (cinstall_path__join(&b, in->s->root, ".cinstall-unpack-XXXXXX") < 0) {
+			error = cinstall_err__oom(&j->err);
+			goto done;
+		}
+		if ((error = cinstall_path__mkdirs(&j->err, in->s->root, 0755)) < 0)
+			goto done;
+		if (!mkdtemp(b.ptr)) {
+			error = cinstall_err__os(&j->err, "cannot create a temporary directory in '%s'",
+			                         in->s->root);
+			goto done;
+		}
+		j->tmpdir = cinstall_buf__detach(&b);
+		if (cinstall_path__join(&b, j->tmpdir, "w") < 0) {
+			error = cinstall_err__oom(&j->err);
+			goto done;
+		}
+		j->entry = cinstall_buf__detach(&b);
+		if ((error = cinstall_unpack__to_dir(&j->m, in->ctx, &j->err, j->given, j->entry)) < 0)
+			goto done;
+	} else if ((error = cinstall_unpack__wheel(&j->entry, &j->m, in->ctx, &j->err, j->given)) < 0)
+		goto done;
+	if (cinstall_path__join(&b, j->entry, "tree") < 0) {
+		error = cinstall_err__oom(&j->err);
+		goto done;
+	}
+	j->tree = cinstall_buf__detach(&b);
+	if (!(o->flags & CINSTALL_INSTALL_NO_COMPAT_CHECK)) {
+		error = cinstall_tags__requires_python(&j->err, in->s, j->label, j->m->requires_python);
+		if (error == CINSTALL_EBADWHEEL) {
+			/* As pip: a malformed Requires-Python is only a warning. */
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s", j->err.msg);
+			cinstall_err__clear(&j->err);
+			error = 0;
+		}
+		if (error < 0)
+			goto done;
+	}
+	if (!(j->norm = cinstall_wheel__normalize_name(j->m->name))) {
+		error = cinstall_err__oom(&j->err);
+		goto done;
+	}
+	j->old = cinstall_uninstall__find(in->dists, j->norm);
+	j->action = ACT_INSTALL;
+	if (j->old) {
+		if (!(o->flags & CINSTALL_INSTALL_REINSTALL) && cinstall_wheel__version_eq(j->old->version, j->m->version) &&
+		    same_wheel(j->old, j->m))
+			j->action = ACT_UNCHANGED;
+		else
+			j->action = ACT_REPLACE;
+	}
+	if (j->action != ACT_UNCHANGED)
+		error = map_files(in, j);
+done:
+	cinstall_buf__release(&b);
+	j->error = error;
+	if (error < 0 && !j->err.code)
+		cinstall_err__set(&j->err, error, 0, "%s: %s", j->label, cinstall_strerror(error));
+}
+
+/* ---- phase 4: place ---------------------------------------------------- */
+
+/* Make sure `dir` exists, remembering which directories we create. */
+static int ensure_dir(job *j, const char *dir)
+{
+	dirset *e;
+	char *copy, *slash;
+	struct stat st;
+	int error;
+
+	HASH_FIND_STR(j->dirs, dir, e);
+	if (e)
+		return 0;
+	if (!(copy = strdup(dir)))
+		return cinstall_err__oom(&j->err);
+	if (mkdir(dir, 0755) == 0) {
+		if (PUSH(j->created, j->ncreated, j->capcreated, copy) < 0) {
+			free(copy);
+			return cinstall_err__oom(&j->err);
+		}
+		if (!(copy = strdup(dir)))
+			return cinstall_err__oom(&j->err);
+	} else if (errno == ENOENT) {
+		slash = strrchr(copy, '/');
+		if (!slash || slash == copy) {
+			free(copy);
+			return cinstall_err__os(&j->err, "cannot create directory '%s'", dir);
+		}
+		*slash = '\0';
+		error = ensure_dir(j, copy);
+		free(copy);
+		if (error < 0)
+			return error;
+		return ensure_dir(j, dir);
+	} else if (errno != EEXIST || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		if (errno == EEXIST)
+			errno = ENOTDIR;
+		free(copy);
+		return cinstall_err__os(&j->err, "cannot create directory '%s'", dir);
+	}
+	if (!(e = calloc(1, sizeof(*e)))) {
+		free(copy);
+		return cinstall_err__oom(&j->err);
+	}
+	e->dir = copy;
+	HASH_ADD_KEYPTR(hh, j->dirs, e->dir, strlen(e->dir), e);
+	return 0;
+}
+
+static int ensure_parent(job *j, const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 0;
+
+	if (!len || len >= sizeof(dir))
+		return cinstall_err__set(&j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': bad path", path);
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	return ensure_dir(j, dir);
+}
+
+/* Move `path` into the stash (created on first use), to be put back on failure. */
+static int stash_file(install *in, job *j, const char *path)
+{
+	cinstall_buf b = CINSTALL_BUF_INIT;
+	moved mv;
+
+	if (!j->stash) {
+		if (cinstall_path__join(&b, in->s->root, ".cinstall-stash-XXXXXX") < 0)
+			return cinstall_err__oom(&j->err);
+		if (!mkdtemp(b.ptr)) {
+			cinstall_buf__release(&b);
+			return cinstall_err__os(&j->err, "%s: cannot create a directory in '%s'", j->label,
+			                        in->s->root);
+		}
+		j->stash = cinstall_buf__detach(&b);
+	}
+	if (cinstall_buf__printf(&b, "%s/%zu", j->stash, j->nmoves) < 0)
+		return cinstall_err__oom(&j->err);
+	if (rename(path, b.ptr) < 0) {
+		cinstall_buf__release(&b);
+		return cinstall_err__os(&j->err, "%s: cannot move '%s' aside", j->label, path);
+	}
+	mv.stashed = cinstall_buf__detach(&b);
+	mv.orig = strdup(path);
+	if (!mv.orig || PUSH(j->moves, j->nmoves, j->capmoves, mv) < 0) {
+		/* Put it back at once: we could not remember it. */
+		rename(mv.stashed, path);
+		free(mv.orig);
+		free(mv.stashed);
+		return cinstall_err__oom(&j->err);
+	}
+	return 0;
+}
+
+/* Before creating `dst`: move an existing file away (another distribution's,
+ * or a stray one) so that undo can restore it. */
+static int clear_dst(install *in, job *j, const char *dst)
+{
+	struct stat st;
+
+	if (lstat(dst, &st) < 0)
+		return errno == ENOENT ? 0 : cinstall_err__os(&j->err, "%s: cannot inspect '%s'", j->label, dst);
+	if (S_ISDIR(st.st_mode))
+		return cinstall_err__set(&j->err, CINSTALL_EIO, EISDIR, "%s: cannot install '%s': a directory is there",
+		                         j->label, dst);
+	return stash_file(in, j, dst);
+}
+
+static int note_placed(job *j, const char *dst)
+{
+	char *copy = strdup(dst);
+
+	if (!copy || PUSH(j->placed, j->nplaced, j->capplaced, copy) < 0) {
+		free(copy);
+		return cinstall_err__oom(&j->err);
+	}
+	return 0;
+}
+
+/* Write a generated file (launcher, metadata, rewritten script). */
+static int write_generated(install *in, job *j, const char *dst, const void *data, size_t len,
+                           uint32_t mode, int record)
+{
+	int error;
+
+	if ((error = ensure_parent(j, dst)) < 0 || (error = clear_dst(in, j, dst)) < 0)
+		return error;
+	if ((error = cinstall_link__write_file(&j->err, in->ctx, dst, data, len, mode)) < 0)
+		return error;
+	if ((error = note_placed(j, dst)) < 0)
+		return error;
+	return record ? add_generated_row(j, dst, data, len) : 0;
+}
+
+/* A .data/scripts file: "#!python" is rewritten; others keep their bytes. */
+static int place_script(install *in, job *j, const dest *d, const char *src)
+{
+	cinstall_buf data = CINSTALL_BUF_INIT, out = CINSTALL_BUF_INIT;
+	cinstall_link_req req;
+	size_t line_len = 0;
+	int error = 0;
+
+	if ((error = cinstall_uninstall__read_file(&data, &j->err, src)) < 0)
+		goto done;
+	if (cinstall_scripts__needs_rewrite(cinstall_buf__cstr(&data), data.len, &line_len)) {
+		if (cinstall_scripts__rewrite_line(&out, in->s->python) < 0 ||
+		    cinstall_buf__put(&out, data.ptr + line_len, data.len - line_len) < 0) {
+			error = cinstall_err__oom(&j->err);
+			goto done;
+		}
+		error = write_generated(in, j, d->dst, out.ptr, out.len, 0755, 1);
+		goto done;
+	}
+	if ((error = clear_dst(in, j, d->dst)) < 0)
+		goto done;
+	req.src = src;
+	req.dst = d->dst;
+	req.mode = 0755;
+	req.replace = d->conflict;
+	/* A file that must change mode gets its own inode. */
+	if ((d->f->mode & 0777) == 0755 && !(in->opts->flags & CINSTALL_INSTALL_NO_CACHE))
+		error = cinstall_linker__place(j->linker, &j->err, &req);
+	else
+		error = cinstall_linker__copy(j->linker, &j->err, &req);
+	if (error == 0 && (error = note_placed(j, d->dst)) == 0)
+		error = add_row(j, d->rel, d->f->sha256, (int64_t)d->f->size);
+done:
+	cinstall_buf__release(&data);
+	cinstall_buf__release(&out);
+	return error;
+}
+
+static int place_file(install *in, job *j, const dest *d)
+{
+	cinstall_buf src = CINSTALL_BUF_INIT;
+	cinstall_link_req req;
+	int error = 0;
+
+	if (cinstall_path__join(&src, j->tree, d->f->path) < 0)
+		return cinstall_err__oom(&j->err);
+	if ((error = ensure_parent(j, d->dst)) < 0)
+		goto done;
+	if (d->script) {
+		error = place_script(in, j, d, src.ptr);
+		goto done;
+	}
+	if ((error = clear_dst(in, j, d->dst)) < 0)
+		goto done;
+	if (in->opts->flags & CINSTALL_INSTALL_NO_CACHE) {
+		/* The unpacked tree is ours and on this filesystem: move the file in. */
+		if (rename(src.ptr, d->dst) < 0) {
+			error = cinstall_err__os(&j->err, "%s: cannot move '%s' into place", j->label, d->f->path);
+			goto done;
+		}
+	} else {
+		req.src = src.ptr;
+		req.dst = d->dst;
+		req.mode = d->f->mode;
+		req.replace = d->conflict;
+		if ((error = cinstall_linker__place(j->linker, &j->err, &req)) < 0)
+			goto done;
+	}
+	if ((error = note_placed(j, d->dst)) < 0)
+		goto done;
+	error = add_row(j, d->rel, d->f->sha256, (int64_t)d->f->size);
+done:
+	cinstall_buf__release(&src);
+	return error;
+}
+
+static int write_launchers(install *in, job *j)
+{
+	cinstall_buf data = CINSTALL_BUF_INIT, text = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT;
+	cinstall_entry_points *eps = NULL;
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	size_t i;
+	int error = 0;
+
+	if (cinstall_path__join(&p, j->tree, j->m->dist_info) < 0) {
+		error = cinstall_err__oom(&j->err);
+		goto done;
+	}
+	if ((error = read_text(&data, &j->err, p.ptr, "entry_points.txt")) < 0) {
+		if (error == CINSTALL_ENOTFOUND) {
+			cinstall_err__clear(&j->err);
+			error = 0;
+		}
+		goto done;
+	}
+	if ((error = cinstall_scripts__parse(&eps, &j->err, j->label, cinstall_buf__cstr(&data), data.len)) < 0)
+		goto done;
+	for (i = 0; i < eps->n; i++) {
+		cinstall_buf__truncate(&text, 0);
+		cinstall_buf__truncate(&dst, 0);
+		if (cinstall_scripts__launcher(&text, in->s->python, &eps->items[i]) < 0 ||
+		    cinstall_path__join(&dst, in->s->scripts, eps->items[i].name) < 0) {
+			error = cinstall_err__oom(&j->err);
+			goto done;
+		}
+		if ((error = write_generated(in, j, dst.ptr, text.ptr, text.len, 0755, 1)) < 0)
+			goto done;
+		j->files++;
+	}
+done:
+	cinstall_scripts__free(eps);
+	cinstall_buf__release(&data);
+	cinstall_buf__release(&text);
+	cinstall_buf__release(&dst);
+	cinstall_buf__release(&p);
+	return error;
+}
+
+/* PEP 610 for a local file: file:// URL of the absolute path, percent-encoded. */
+static int direct_url(cinstall_buf *out, const job *j)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	if (cinstall_buf__printf(out, "{\"archive_info\": {\"hash\": \"sha256=%s\", \"hashes\": {\"sha256\": \"%s\"}}, "
+	                              "\"url\": \"file://",
+	                         j->m->wheel_sha256, j->m->wheel_sha256) < 0)
+		return CINSTALL_ENOMEM;
+	for (p = (const unsigned char *)j->abs; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("/-._~!$&'()*+,;=:@", *p)) {
+			if (cinstall_buf__putc(out, (char)*p) < 0)
+				return CINSTALL_ENOMEM;
+		} else if (cinstall_buf__putc(out, '%') < 0 || cinstall_buf__putc(out, hex[*p >> 4]) < 0 ||
+		           cinstall_buf__putc(out, hex[*p & 15]) < 0)
+			return CINSTALL_ENOMEM;
+	}
+	return cinstall_buf__puts(out, "\"}");
+}
+
+static int write_metadata(install *in, job *j)
+{
+	cinstall_buf dst = CINSTALL_BUF_INIT, text = CINSTALL_BUF_INIT;
+	int error = 0;
+
+	if (cinstall_path__join(&dst, j->dist_info_dir, "INSTALLER") < 0)
+		goto oom;
+	if ((error = write_generated(in, j, dst.ptr, "cinstall\n", 9, 0644, 1)) < 0)
+		goto done;
+	if (!(in->opts->flags & CINSTALL_INSTALL_NOT_REQUESTED)) {
+		cinstall_buf__truncate(&dst, 0);
+		if (cinstall_path__join(&dst, j->dist_info_dir, "REQUESTED") < 0)
+			goto oom;
+		if ((error = write_generated(in, j, dst.ptr, "", 0, 0644, 1)) < 0)
+			goto done;
+	}
+	if (j->m->wheel_sha256[0]) {
+		cinstall_buf__truncate(&dst, 0);
+		if (cinstall_path__join(&dst, j->dist_info_dir, "direct_url.json") < 0 || direct_url(&text, j) < 0)
+			goto oom;
+		if ((error = write_generated(in, j, dst.ptr, text.ptr, text.len, 0644, 1)) < 0)
+			goto done;
+	}
+	goto done;
+oom:
+	error = cinstall_err__oom(&j->err);
+done:
+	cinstall_buf__release(&dst);
+	cinstall_buf__release(&text);
+	return error;
+}
+
+/* Undo everything done for this wheel: placed files, created directories,
+ * then the stash back where it was. */
+static void rollback(job *j)
+{
+	size_t i;
+
+	for (i = j->nplaced; i-- > 0;)
+		unlink(j->placed[i]);
+	for (i = j->ncreated; i-- > 0;)
+		rmdir(j->created[i]);
+	for (i = j->nmoves; i-- > 0;)
+		rename(j->moves[i].stashed, j->moves[i].orig);
+	if (j->stash) {
+		cinstall_err e = CINSTALL_ERR_INIT;
+		cinstall_path__rmtree(&e, j->stash);
+	}
+	j->placed_ok = 0;
+}
+
+static void place(install *in, job *j)
+{
+	cinstall_removal *plan = NULL;
+	unsigned int lflags = 0;
+	uint64_t batch = 0;
+	size_t i;
+	int error = 0;
+
+	if (j->error || j->action == ACT_UNCHANGED)
+		return;
+	if (in->opts->flags & CINSTALL_INSTALL_STRICT_LINK_MODE)
+		lflags |= CINSTALL_LINKER_STRICT;
+	if ((error = cinstall_linker__new(&j->linker, &j->err, in->ctx, in->opts->link_mode, lflags, j->label)) < 0)
+		goto done;
+	/* Move the installed version aside (by its RECORD). */
+	if (j->old) {
+		if ((error = cinstall_uninstall__plan(&plan, &j->err, in->s, j->old)) < 0)
+			goto done;
+		for (i = 0; i < plan->n; i++)
+			if ((error = stash_file(in, j, plan->files[i])) < 0)
+				goto done;
+	}
+	for (i = 0; i < j->ndests; i++) {
+		if ((error = place_file(in, j, &j->dests[i])) < 0)
+			goto done;
+		j->files++;
+		if (++batch == 64) {
+			progress(in, j->given, 0, batch);
+			batch = 0;
+		}
+	}
+	if ((error = write_launchers(in, j)) < 0 || (error = write_metadata(in, j)) < 0)
+		goto done;
+	j->mode_used = cinstall_linker__mode(j->linker);
+	j->fallbacks = cinstall_linker__fallbacks(j->linker);
+	j->placed_ok = 1;
+done:
+	cinstall_uninstall__free_plan(plan);
+	if (error < 0) {
+		j->error = error;
+		rollback(j);
+	}
+	progress(in, j->given, 0, batch);
+}
+
+/* ---- phase 5: bytecode, RECORD, commit --------------------------------- */
+
+static int row_cmp(const void *a, const void *b)
+{
+	return strcmp(((const row *)a)->path, ((const row *)b)->path);
+}
+
+static void finish(install *in, job *j)
+{
+	cinstall_buf text = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT, rel = CINSTALL_BUF_INIT;
+	size_t i;
+	int error = 0;
+
+	if (j->error || !j->placed_ok)
+		goto out;
+	if (cinstall_path__join(&dst, j->dist_info_dir, "RECORD") < 0 ||
+	    cinstall_uninstall__relpath(&rel, j->root_dir, dst.ptr) < 0 || add_row(j, rel.ptr, NULL, -1) < 0) {
+		error = cinstall_err__oom(&j->err);
+		goto done;
+	}
+	qsort(j->rows, j->nrows, sizeof(*j->rows), row_cmp);
+	for (i = 0; i < j->nrows; i++)
+		if (cinstall_record__write_row(&text, j->rows[i].path, j->rows[i].hash, j->rows[i].size) < 0) {
+			error = cinstall_err__oom(&j->err);
+			goto done;
+		}
+	error = write_generated(in, j, dst.ptr, cinstall_buf__cstr(&text), text.len, 0644, 0);
+done:
+	if (error < 0) {
+		j->error = error;
+		rollback(j);
+	}
+out:
+	cinstall_buf__release(&text);
+	cinstall_buf__release(&dst);
+	cinstall_buf__release(&rel);
+	progress(in, j->given, 1, 0);
+}
+
+/* Success: forget the stash and what the old version left behind. */
+static void commit(install *in, job *j)
+{
+	cinstall_err e = CINSTALL_ERR_INIT;
+	char **origs;
+	size_t i;
+
+	if (j->error || !j->placed_ok)
+		return;
+	if (j->stash)
+		cinstall_path__rmtree(&e, j->stash);
+	if (j->old && strcmp(j->old->dist_info, j->dist_info_dir)) {
+		struct stat st;
+		/* Files the old RECORD did not list. */
+		if (lstat(j->old->dist_info, &st) == 0 && S_ISDIR(st.st_mode))
+			cinstall_path__rmtree(&e, j->old->dist_info);
+	}
+	if (j->nmoves && (origs = calloc(j->nmoves + 1, sizeof(*origs)))) {
+		for (i = 0; i < j->nmoves; i++)
+			origs[i] = j->moves[i].orig;
+		origs[j->nmoves] = j->old ? j->old->dist_info : j->moves[0].orig;
+		cinstall_uninstall__prune(in->s, origs, j->nmoves + 1);
+		free(origs);
+	}
+}
+
+/* The Python run for --compile-bytecode: reads NUL-separated paths from the
+ * file named by argv[1], compiles them with argv[2] worker processes and
+ * prints, NUL-separated and in order, the .pyc written for each (empty when
+ * the file did not compile). */
+static const char compile_py[] =
+	"import sys, py_compile\n"
+	"def c(p):\n"
+	"    try:\n"
+	"        return py_compile.compile(p, doraise=True) or ''\n"
+	"    except Exception:\n"
+	"        return ''\n"
+	"files = [p for p in open(sys.argv[1], 'rb').read().decode('utf-8', 'surrogateescape').split('\\0') if p]\n"
+	"jobs = int(sys.argv[2])\n"
+	"if jobs > 1 and len(files) > 32:\n"
+	"    import concurrent.futures as cf\n"
+	"    with cf.ProcessPoolExecutor(jobs) as ex:\n"
+	"        out = list(ex.map(c, files, chunksize=16))\n"
+	"else:\n"
+	"    out = [c(p) for p in files]\n"
+	"sys.stdout.buffer.write(b''.join(o.encode('utf-8', 'surrogateescape') + b'\\0' for o in out))\n";
+
+static int compile_bytecode(install *in, cinstall_err *err)
+{
+	cinstall_buf list = CINSTALL_BUF_INIT, out = CINSTALL_BUF_INIT, path = CINSTALL_BUF_INIT;
+	cinstall_buf pyc = CINSTALL_BUF_INIT;
+	char jobs[16], *argv[6];
+	posix_spawn_file_actions_t fa;
+	int fds[2] = { -1, -1 }, fd = -1, status, error = 0, fa_init = 0;
+	pid_t pid = -1;
+	size_t i, k, npy = 0;
+	const char *p, *end;
+	char buf[16384];
+	ssize_t n;
+
+	for (i = 0; i < in->n; i++) {
+		job *j = &in->jobs[i];
+		if (j->error || !j->placed_ok)
+			continue;
+		for (k = 0; k < j->ndests; k++) {
+			size_t len = strlen(j->dests[k].dst);
+			if (!j->dests[k].in_lib || len < 3 || strcmp(j->dests[k].dst + len - 3, ".py"))
+				continue;
+			if (cinstall_buf__put(&list, j->dests[k].dst, len + 1) < 0)
+				goto oom;
+			npy++;
+		}
+	}
+	if (!npy)
+		goto done;
+	if (cinstall_path__join(&path, in->s->root, ".cinstall-compile-XXXXXX") < 0)
+		goto oom;
+	if ((fd = mkstemp(path.ptr)) < 0) {
+		error = cinstall_err__os(err, "cannot create a file in '%s'", in->s->root);
+		goto done;
+	}
+	if (cinstall_sys__write_all(fd, list.ptr, list.len) < 0) {
+		error = cinstall_err__os(err, "cannot write '%s'", path.ptr);
+		goto done;
+	}
+	close(fd);
+	fd = -1;
+	if (pipe(fds) < 0) {
+		error = cinstall_err__os(err, "cannot create a pipe");
+		goto done;
+	}
+	snprintf(jobs, sizeof(jobs), "%u", in->nthreads);
+	argv[0] = in->s->python;
+	argv[1] = (char *)"-c";
+	argv[2] = (char *)compile_py;
+	argv[3] = path.ptr;
+	argv[4] = jobs;
+	argv[5] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	fa_init = 1;
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	if ((errno = posix_spawn(&pid, in->s->python, &fa, NULL, argv, environ)) != 0) {
+		pid = -1;
+		error = cinstall_err__os(err, "cannot run '%s'", in->s->python);
+		goto done;
+	}
+	close(fds[1]);
+	fds[1] = -1;
+	while ((n = read(fds[0], buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (cinstall_buf__put(&out, buf, (size_t)n) < 0)
+			goto oom;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	pid = -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "compiling bytecode with '%s' failed",
+		                  in->s->python);
+		goto done;
+	}
+	/* Walk the answers in the order of the list. */
+	p = cinstall_buf__cstr(&out);
+	end = p + out.len;
+	for (i = 0; i < in->n && p < end; i++) {
+		job *j = &in->jobs[i];
+		if (j->error || !j->placed_ok)
+			continue;
+		for (k = 0; k < j->ndests && p < end; k++) {
+			size_t len = strlen(j->dests[k].dst), plen;
+			if (!j->dests[k].in_lib || len < 3 || strcmp(j->dests[k].dst + len - 3, ".py"))
+				continue;
+			plen = strlen(p);
+			if (plen) {
+				cinstall_err e = CINSTALL_ERR_INIT;
+				cinstall_buf__truncate(&pyc, 0);
+				if (cinstall_uninstall__read_file(&pyc, &e, p) == 0) {
+					int herr = 0;
+					char b64[CINSTALL_B64_MAX];
+					cinstall_buf rel = CINSTALL_BUF_INIT;
+					sha256_b64(b64, cinstall_buf__cstr(&pyc), pyc.len, &e, &herr);
+					if (herr == 0 && cinstall_uninstall__relpath(&rel, j->root_dir, p) == 0 &&
+					    add_row(j, rel.ptr, b64, (int64_t)pyc.len) == 0)
+						note_placed(j, p);
+					cinstall_buf__release(&rel);
+				}
+			}
+			p += plen + 1;
+		}
+	}
+	goto done;
+oom:
+	error = cinstall_err__oom(err);
+done:
+	if (fa_init)
+		posix_spawn_file_actions_destroy(&fa);
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	if (fd >= 0)
+		close(fd);
+	if (path.ptr && path.ptr[path.len - 1] != 'X')
+		unlink(path.ptr);
+	cinstall_buf__release(&list);
+	cinstall_buf__release(&out);
+	cinstall_buf__release(&path);
+	cinstall_buf__release(&pyc);
+	return error;
+}
+
+/* ---- phase 3: conflicts ------------------------------------------------ */
+
+static int find_conflicts(install *in, cinstall_err *err)
+{
+	cinstall_conflicts *c = NULL;
+	cinstall_conflict *list = NULL;
+	conflict_ent *table = NULL, *e, *tmp;
+	size_t i, k, n = 0;
+	int error = 0;
+
+	if (cinstall_conflicts__new(&c) < 0)
+		return cinstall_err__oom(err);
+	for (i = 0; i < in->n; i++) {
+		job *j = &in->jobs[i];
+		if (j->error || j->action == ACT_UNCHANGED)
+			continue;
+		for (k = 0; k < j->ndests; k++)
+			if (cinstall_conflicts__add(c, j->m->name, j->dests[k].rel, j->dests[k].f->size,
+			                            j->dests[k].f->xxh3[0] ? j->dests[k].f->xxh3 : NULL) < 0) {
+				error = cinstall_err__oom(err);
+				goto done;
+			}
+	}
+	if (cinstall_conflicts__list(&list, &n, c) < 0) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		if (cinstall_report__add_conflict(in->rep, list[i].path, list[i].dist_a, list[i].dist_b) < 0) {
+			error = cinstall_err__oom(err);
+			goto done;
+		}
+		if (in->opts->flags & CINSTALL_INSTALL_CONFLICTS_ERROR) {
+			if (i == 0)
+				error = cinstall_err__set(err, CINSTALL_ECONFLICT, 0,
+				                          "'%s' is installed by both %s and %s, with different content",
+				                          list[i].path, list[i].dist_a, list[i].dist_b);
+			continue;
+		}
+		cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING,
+		                  "'%s' is installed by both %s and %s, with different content", list[i].path,
+		                  list[i].dist_a, list[i].dist_b);
+		HASH_FIND_STR(table, list[i].path, e);
+		if (e)
+			continue;
+		if (!(e = calloc(1, sizeof(*e)))) {
+			error = cinstall_err__oom(err);
+			goto done;
+		}
+		e->rel = list[i].path;
+		HASH_ADD_KEYPTR(hh, table, e->rel, strlen(e->rel), e);
+	}
+	/* Files more than one wheel writes are placed by replacing. */
+	if (table)
+		for (i = 0; i < in->n; i++) {
+			job *j = &in->jobs[i];
+			if (j->error || j->action == ACT_UNCHANGED)
+				continue;
+			for (k = 0; k < j->ndests; k++) {
+				HASH_FIND_STR(table, j->dests[k].rel, e);
+				if (e)
+					j->dests[k].conflict = 1;
+			}
+		}
+done:
+	HASH_ITER(hh, table, e, tmp) {
+		HASH_DEL(table, e);
+		free(e);
+	}
+	cinstall_conflicts__free_list(list, n);
+	cinstall_conflicts__free(c);
+	return error;
+}
+
+/* ---- sync -------------------------------------------------------------- */
+
+static int sync_others(install *in, cinstall_err *err)
+{
+	cinstall_dists *now = NULL;
+	cinstall_removal **plans = NULL;
+	size_t i, k;
+	int error = 0;
+
+	if ((error = cinstall_uninstall__scan(&now, err, in->s)) < 0)
+		return error;
+	if (!(plans = calloc(now->n ? now->n : 1, sizeof(*plans)))) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	for (i = 0; i < now->n; i++) {
+		for (k = 0; k < in->n; k++)
+			if (in->jobs[k].norm && !strcmp(in->jobs[k].norm, now->items[i].norm))
+				break;
+		if (k < in->n)
+			continue;
+		if ((error = cinstall_uninstall__plan(&plans[i], err, in->s, &now->items[i])) < 0)
+			goto done;
+	}
+	for (i = 0; i < now->n; i++) {
+		if (!plans[i])
+			continue;
+		if ((error = cinstall_uninstall__remove(err, in->s, plans[i])) < 0)
+			goto done;
+		if (cinstall_report__add_result(in->rep, NULL, now->items[i].name, now->items[i].version,
+		                                "uninstalled", CINSTALL_LINK_AUTO, 0, plans[i]->n) < 0) {
+			error = cinstall_err__oom(err);
+			goto done;
+		}
+	}
+done:
+	if (plans)
+		for (i = 0; i < now->n; i++)
+			cinstall_uninstall__free_plan(plans[i]);
+	free(plans);
+	cinstall_uninstall__free_dists(now);
+	return error;
+}
+
+/* ---- the public call --------------------------------------------------- */
+
+typedef struct log_tee {
+	cinstall_log_cb cb;
+	void *payload;
+	cinstall_report *rep;
+} log_tee;
+
+/* Runs under the context's log lock: warnings also go into the report. */
+static void tee_log(cinstall_log_level level, const char *message, void *payload)
+{
+	log_tee *t = payload;
+
+	if (level == CINSTALL_LOG_WARNING)
+		cinstall_report__add_warning(t->rep, message);
+	if (t->cb)
+		t->cb(level, message, t->payload);
+}
+
+static void job_release(job *j)
+{
+	dirset *e, *tmp;
+	size_t i;
+
+	if (j->tmpdir) {
+		cinstall_err e2 = CINSTALL_ERR_INIT;
+		cinstall_path__rmtree(&e2, j->tmpdir);
+	}
+	free(j->abs);
+	cinstall_wheel_filename_free(j->wf);
+	free(j->entry);
+	free(j->tree);
+	free(j->tmpdir);
+	cinstall_manifest__free(j->m);
+	free(j->norm);
+	free(j->dist_info_dir);
+	for (i = 0; i < j->ndests; i++) {
+		free(j->dests[i].dst);
+		free(j->dests[i].rel);
+	}
+	free(j->dests);
+	for (i = 0; i < j->nrows; i++) {
+		free(j->rows[i].path);
+		free(j->rows[i].hash);
+	}
+	free(j->rows);
+	for (i = 0; i < j->nplaced; i++)
+		free(j->placed[i]);
+	free(j->placed);
+	for (i = 0; i < j->ncreated; i++)
+		free(j->created[i]);
+	free(j->created);
+	HASH_ITER(hh, j->dirs, e, tmp) {
+		HASH_DEL(j->dirs, e);
+		free(e->dir);
+		free(e);
+	}
+	free(j->stash);
+	for (i = 0; i < j->nmoves; i++) {
+		free(j->moves[i].orig);
+		free(j->moves[i].stashed);
+	}
+	free(j->moves);
+	cinstall_linker__free(j->linker);
+}
+
+static const char *action_name(int action)
+{
+	return action == ACT_UNCHANGED ? "unchanged" : action == ACT_REPLACE ? "replaced" : "installed";
+}
+
+int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_install_options *opts,
+                     const char *const *wheels, size_t nwheels)
+{
+	static const cinstall_install_options defaults = CINSTALL_INSTALL_OPTIONS_INIT;
+	cinstall_err err = CINSTALL_ERR_INIT;
+	install in;
+	log_tee t;
+	size_t i, k;
+	int error = 0, teed = 0, lock_init = 0;
+
+	if (out)
+		*out = NULL;
+	if (!ctx)
+		return CINSTALL_EINVAL;
+	if (!opts)
+		opts = &defaults;
+	memset(&in, 0, sizeof(in));
+	in.ctx = ctx;
+	in.opts = opts;
+	in.n = nwheels;
+	if (opts->version < 1 || opts->version > CINSTALL_INSTALL_OPTIONS_VERSION || (nwheels && !wheels) ||
+	    (unsigned int)opts->link_mode > CINSTALL_LINK_COPY) {
+		error = cinstall_err__set(&err, CINSTALL_EINVAL, 0, "bad install options");
+		goto done;
+	}
+	for (i = 0; i < nwheels; i++)
+		if (!wheels[i]) {
+			error = cinstall_err__set(&err, CINSTALL_EINVAL, 0, "wheel %zu is NULL", i);
+			goto done;
+		}
+	if (cinstall_report__new(&in.rep) < 0 || !(in.jobs = calloc(nwheels ? nwheels : 1, sizeof(*in.jobs)))) {
+		error = cinstall_err__oom(&err);
+		goto done;
+	}
+	pthread_mutex_init(&in.lock, NULL);
+	lock_init = 1;
+	in.nthreads = opts->jobs ? opts->jobs : ctx->jobs;
+	if (!in.nthreads)
+		in.nthreads = 1;
+	t.cb = ctx->opts.log_cb;
+	t.payload = ctx->opts.log_payload;
+	t.rep = in.rep;
+	pthread_mutex_lock(&ctx->log_lock);
+	ctx->opts.log_cb = tee_log;
+	ctx->opts.log_payload = &t;
+	pthread_mutex_unlock(&ctx->log_lock);
+	teed = 1;
+
+	/* 1. The environment. */
+	if ((error = cinstall_scheme__resolve(&in.s, ctx, &err, opts)) < 0)
+		goto done;
+	if ((error = cinstall_uninstall__scan(&in.dists, &err, in.s)) < 0)
+		goto done;
+
+	/* 2. Every wheel: unpack, check, decide. */
+	for (i = 0; i < nwheels; i++)
+		in.jobs[i].given = wheels[i];
+	run_parallel(&in, prepare);
+	for (i = 0; i < nwheels && !error; i++) {
+		if (in.jobs[i].error) {
+			cinstall_err__copy(&err, &in.jobs[i].err);
+			error = in.jobs[i].error;
+			break;
+		}
+		for (k = 0; k < i; k++)
+			if (!strcmp(in.jobs[k].norm, in.jobs[i].norm)) {
+				error = cinstall_err__set(&err, CINSTALL_EINVAL, 0,
+				                          "%s: distribution '%s' is given twice (also %s)",
+				                          in.jobs[i].label, in.jobs[i].m->name, in.jobs[k].label);
+				break;
+			}
+	}
+	if (error)
+		goto done;
+	for (i = 0; i < nwheels; i++)
+		if (in.jobs[i].action != ACT_UNCHANGED)
+			in.files_total += in.jobs[i].ndests;
+		else
+			in.wheels_done++;
+
+	/* 3. Conflicts between the wheels. */
+	if ((error = find_conflicts(&in, &err)) < 0)
+		goto done;
+
+	/* 4. Place. */
+	run_parallel(&in, place);
+
+	/* 5. Bytecode, RECORD, and the stashes dropped. */
+	if (opts->flags & CINSTALL_INSTALL_COMPILE_BYTECODE) {
+		cinstall_err cerr = CINSTALL_ERR_INIT;
+		if (compile_bytecode(&in, &cerr) < 0)
+			cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "bytecode not compiled: %s", cerr.msg);
+	}
+	run_parallel(&in, finish);
+	for (i = 0; i < nwheels; i++)
+		commit(&in, &in.jobs[i]);
+
+	for (i = 0; i < nwheels; i++) {
+		job *j = &in.jobs[i];
+		if (j->error) {
+			if (!error) {
+				cinstall_err__copy(&err, &j->err);
+				error = j->error;
+			}
+			continue;
+		}
+		if (cinstall_report__add_result(in.rep, j->given, j->m->name, j->m->version, action_name(j->action),
+		                                j->action == ACT_UNCHANGED ? opts->link_mode : j->mode_used,
+		                                j->fallbacks, j->files) < 0 && !error)
+			error = cinstall_err__oom(&err);
+	}
+
+	/* 6. Sync: nothing else stays. */
+	if (!error && (opts->flags & CINSTALL_INSTALL_SYNC))
+		error = sync_others(&in, &err);
+done:
+	if (teed) {
+		pthread_mutex_lock(&ctx->log_lock);
+		ctx->opts.log_cb = t.cb;
+		ctx->opts.log_payload = t.payload;
+		pthread_mutex_unlock(&ctx->log_lock);
+	}
+	if (in.jobs)
+		for (i = 0; i < nwheels; i++)
+			job_release(&in.jobs[i]);
+	free(in.jobs);
+	if (lock_init)
+		pthread_mutex_destroy(&in.lock);
+	cinstall_uninstall__free_dists(in.dists);
+	cinstall_scheme__free(in.s);
+	if (out)
+		*out = in.rep;
+	else
+		cinstall_report_free(in.rep);
+	if (error < 0)
+		return cinstall_ctx__fail(ctx, &err);
+	return 0;
+}
