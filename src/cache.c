@@ -1,0 +1,785 @@
+/* cache.c - the content cache: layout, locks, publication, and the
+ * maintenance verbs (info, verify, prune, clean).  See cache.h. */
+#include "cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "hash.h"
+#include "path.h"
+#include "sys.h"
+
+#ifdef F_OFD_SETLK
+#define LOCK_CMD F_OFD_SETLK
+#else
+#define LOCK_CMD F_SETLK
+#endif
+
+/* Work directories of a lockless filesystem are swept after this. */
+#define LOCKLESS_STALE_SECONDS (24 * 3600)
+
+static const char cachedir_tag[] =
+	"Signature: 8a477f597d28d172789f06886806bc55\n"
+	"# This file is a cache directory tag created by cinstall.\n"
+	"# For information about cache directory tags see https://bford.info/cachedir/\n";
+
+static int sub(cinstall_buf *out, cinstall_ctx *ctx, const char *rel)
+{
+	return cinstall_path__join(out, ctx->cache_dir, rel);
+}
+
+int cinstall_cache__entry_path(cinstall_buf *out, cinstall_ctx *ctx, const char *key)
+{
+	cinstall_buf__truncate(out, 0);
+	return cinstall_buf__printf(out, "%s/v1/wheels/%s", ctx->cache_dir, key);
+}
+
+int cinstall_cache__init(cinstall_err *err, cinstall_ctx *ctx)
+{
+	static const char *const dirs[] = { "v1/wheels", "v1/tmp", "v1/locks" };
+	cinstall_buf p = CINSTALL_BUF_INIT, tmp = CINSTALL_BUF_INIT;
+	struct stat st;
+	size_t i;
+	int fd = -1, error = 0;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (sub(&p, ctx, dirs[i]) < 0)
+			goto oom;
+		if (stat(p.ptr, &st) == 0 && S_ISDIR(st.st_mode))
+			continue;
+		if ((error = cinstall_path__mkdirs(err, p.ptr, 0755)) < 0)
+			goto done;
+	}
+	if (sub(&p, ctx, "CACHEDIR.TAG") < 0)
+		goto oom;
+	if (lstat(p.ptr, &st) == 0)
+		goto done;
+	/* Write the tag beside and rename it in, so it is never seen half written. */
+	if (cinstall_buf__printf(&tmp, "%s.%ld", p.ptr, (long)getpid()) < 0)
+		goto oom;
+	fd = cinstall_sys__open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+	if (fd < 0 || cinstall_sys__write_all(fd, cachedir_tag, sizeof(cachedir_tag) - 1) < 0 ||
+	    cinstall_sys__close(fd) < 0 || rename(tmp.ptr, p.ptr) < 0) {
+		error = cinstall_err__os(err, "cannot write '%s'", p.ptr);
+		if (fd >= 0)
+			unlink(tmp.ptr);
+		fd = -1;
+		goto done;
+	}
+	fd = -1;
+	goto done;
+oom:
+	error = cinstall_err__oom(err);
+done:
+	if (fd >= 0)
+		close(fd);
+	cinstall_buf__release(&p);
+	cinstall_buf__release(&tmp);
+	return error;
+}
+
+int cinstall_cache__lookup(cinstall_manifest **out, cinstall_err *err, cinstall_ctx *ctx, const char *key)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	struct stat st;
+	int error;
+
+	*out = NULL;
+	if (cinstall_cache__entry_path(&p, ctx, key) < 0)
+		return cinstall_err__oom(err);
+	if (stat(p.ptr, &st) < 0) {
+		error = cinstall_err__os(err, "cache entry '%s'", p.ptr);
+		if (error == CINSTALL_ENOTFOUND || errno == ENOTDIR)
+			error = err->code = CINSTALL_ENOTFOUND;
+	} else {
+		error = cinstall_manifest__load(out, err, p.ptr);
+		if (!error && strcmp((*out)->key, key)) {
+			cinstall_manifest__free(*out);
+			*out = NULL;
+			error = cinstall_err__set(err, CINSTALL_ECACHE, 0, "cache entry '%s': MANIFEST is for another wheel", p.ptr);
+		}
+	}
+	cinstall_buf__release(&p);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Locks                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Try to lock `fd` for writing: 1 locked, 0 held by someone else, -1 with
+ * errno when the filesystem cannot lock. */
+static int try_lock(int fd)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, LOCK_CMD, &fl) == 0)
+		return 1;
+	if (errno == EAGAIN || errno == EACCES || errno == EINTR)
+		return 0;
+	return -1;
+}
+
+static int no_locks(int e)
+{
+	return e == ENOLCK || e == EOPNOTSUPP || e == ENOSYS || e == EINVAL;
+}
+
+static void warn_no_locks(cinstall_ctx *ctx, const char *path, int e)
+{
+	if (cinstall_ctx__warn_once(ctx, CINSTALL_WARN_NO_LOCKS))
+		cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING,
+		                  "cannot lock '%s' (%s): relying on atomic rename alone", path, strerror(e));
+}
+
+/* Is `fd` still the file at `path`? */
+static int same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void nap(unsigned int *us)
+{
+	struct timespec ts;
+
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)*us * 1000;
+	nanosleep(&ts, NULL);
+	if (*us < 50000)
+		*us *= 2;
+}
+
+int cinstall_cache__lock_key(cinstall_cache_lock *l, cinstall_err *err, cinstall_ctx *ctx, const char *key)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	double deadline = now() + ctx->lock_timeout;
+	unsigned int us = 1000;
+	int fd = -1, r, error = 0;
+
+	l->fd = -1;
+	l->path = NULL;
+	if (cinstall_buf__printf(&p, "%s/v1/locks/%s.lock", ctx->cache_dir, key) < 0)
+		return cinstall_err__oom(err);
+	for (;;) {
+		fd = cinstall_sys__open(p.ptr, O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+		if (fd < 0) {
+			error = cinstall_err__os(err, "cannot open lock '%s'", p.ptr);
+			goto done;
+		}
+		while ((r = try_lock(fd)) == 0) {
+			if (now() > deadline) {
+				error = cinstall_err__set(err, CINSTALL_ELOCK, EAGAIN,
+				                          "timed out after %u s waiting for lock '%s'", (unsigned)ctx->lock_timeout, p.ptr);
+				goto done;
+			}
+			nap(&us);
+		}
+		if (r < 0) {
+			if (!no_locks(errno)) {
+				error = cinstall_err__os(err, "cannot lock '%s'", p.ptr);
+				goto done;
+			}
+			warn_no_locks(ctx, p.ptr, errno);
+			close(fd);
+			fd = -1;
+			goto done; /* not held: l->fd stays -1 */
+		}
+		if (same_file(fd, p.ptr))
+			break;
+		/* The holder before us unlinked it; lock the file now there. */
+		close(fd);
+		fd = -1;
+	}
+	l->fd = fd;
+	l->path = cinstall_buf__detach(&p);
+	fd = -1;
+done:
+	if (fd >= 0)
+		close(fd);
+	cinstall_buf__release(&p);
+	return error;
+}
+
+void cinstall_cache__unlock(cinstall_cache_lock *l)
+{
+	if (!l)
+		return;
+	if (l->fd >= 0) {
+		if (l->path)
+			unlink(l->path);
+		close(l->fd);
+	}
+	l->fd = -1;
+	free(l->path);
+	l->path = NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Work directories                                                         */
+/* ------------------------------------------------------------------------ */
+
+int cinstall_cache__work_new(cinstall_cache_work *w, cinstall_err *err, cinstall_ctx *ctx, const char *prefix,
+                             int make_dir)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	int fd = -1, r, tries, error = 0;
+
+	w->lock.fd = -1;
+	w->lock.path = NULL;
+	w->dir = NULL;
+	for (tries = 0; tries < 100; tries++) {
+		cinstall_buf__truncate(&p, 0);
+		if (cinstall_buf__printf(&p, "%s/v1/tmp/%s.XXXXXX.lock", ctx->cache_dir, prefix) < 0)
+			goto oom;
+		if ((fd = mkostemps(p.ptr, 5, O_CLOEXEC)) < 0) {
+			error = cinstall_err__os(err, "cannot create a lock in '%s/v1/tmp'", ctx->cache_dir);
+			goto done;
+		}
+		r = try_lock(fd);
+		if (r < 0 && !no_locks(errno)) {
+			error = cinstall_err__os(err, "cannot lock '%s'", p.ptr);
+			unlink(p.ptr);
+			goto done;
+		}
+		if (r < 0) {
+			warn_no_locks(ctx, p.ptr, errno);
+		} else if (r == 0 || !same_file(fd, p.ptr)) {
+			/* A sweep took it between create and lock: it removes it. */
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		/* The directory: the lock's name without ".lock". */
+		if (!(w->dir = strndup(p.ptr, p.len - 5)))
+			goto oom;
+		if (make_dir && mkdir(w->dir, 0755) < 0) {
+			int e = errno;
+			free(w->dir);
+			w->dir = NULL;
+			unlink(p.ptr);
+			close(fd);
+			fd = -1;
+			if (e == EEXIST)
+				continue;
+			errno = e;
+			error = cinstall_err__os(err, "cannot create a work directory in '%s/v1/tmp'", ctx->cache_dir);
+			goto done;
+		}
+		w->lock.fd = fd;
+		w->lock.path = cinstall_buf__detach(&p);
+		fd = -1;
+		goto done;
+	}
+	error = cinstall_err__set(err, CINSTALL_EIO, EEXIST, "cannot create a work directory in '%s/v1/tmp'", ctx->cache_dir);
+	goto done;
+oom:
+	error = cinstall_err__oom(err);
+done:
+	if (fd >= 0) {
+		unlink(p.ptr);
+		close(fd);
+	}
+	cinstall_buf__release(&p);
+	return error;
+}
+
+void cinstall_cache__work_release(cinstall_cache_work *w, cinstall_ctx *ctx)
+{
+	cinstall_err ignored = CINSTALL_ERR_INIT;
+
+	if (!w)
+		return;
+	if (w->dir && cinstall_path__rmtree(&ignored, w->dir) < 0)
+		cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "%s", ignored.msg);
+	free(w->dir);
+	w->dir = NULL;
+	/* Unlink the lock even when we could not lock it (no lock support). */
+	if (w->lock.fd < 0 || !w->lock.path) {
+		free(w->lock.path);
+		w->lock.path = NULL;
+		return;
+	}
+	cinstall_cache__unlock(&w->lock);
+}
+
+int cinstall_cache__publish(cinstall_cache_work *w, cinstall_err *err, cinstall_ctx *ctx, const char *key)
+{
+	cinstall_buf dst = CINSTALL_BUF_INIT;
+	int error = 0;
+
+	if (cinstall_cache__entry_path(&dst, ctx, key) < 0)
+		return cinstall_err__oom(err);
+	if (rename(w->dir, dst.ptr) == 0) {
+		free(w->dir);
+		w->dir = NULL;
+	} else if (errno == EEXIST || errno == ENOTEMPTY) {
+		error = 1; /* another process published first: use theirs */
+	} else {
+		error = cinstall_err__os(err, "cannot publish cache entry '%s'", dst.ptr);
+	}
+	cinstall_buf__release(&dst);
+	return error;
+}
+
+int cinstall_cache__remove_entry(cinstall_err *err, cinstall_ctx *ctx, const char *key)
+{
+	cinstall_cache_work w = CINSTALL_CACHE_WORK_INIT;
+	cinstall_buf src = CINSTALL_BUF_INIT;
+	int error;
+
+	if (cinstall_cache__entry_path(&src, ctx, key) < 0)
+		return cinstall_err__oom(err);
+	if ((error = cinstall_cache__work_new(&w, err, ctx, "trash", 0)) < 0)
+		goto done;
+	if (rename(src.ptr, w.dir) < 0 && errno != ENOENT) {
+		error = cinstall_err__os(err, "cannot remove cache entry '%s'", src.ptr);
+		goto done;
+	}
+	error = cinstall_path__rmtree(err, w.dir);
+done:
+	cinstall_cache__work_release(&w, ctx);
+	cinstall_buf__release(&src);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sweeping work directories                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Look at every work directory; with `remove`, delete those of dead
+ * processes.  Counts leftovers (dead or orphaned) into *count. */
+static int sweep(cinstall_err *err, cinstall_ctx *ctx, int remove, uint64_t *count)
+{
+	cinstall_buf dir = CINSTALL_BUF_INIT, p = CINSTALL_BUF_INIT, q = CINSTALL_BUF_INIT;
+	DIR *d = NULL;
+	struct dirent *de;
+	struct stat st;
+	int error = 0;
+
+	if (sub(&dir, ctx, "v1/tmp") < 0)
+		goto oom;
+	if (!(d = opendir(dir.ptr))) {
+		if (errno != ENOENT)
+			error = cinstall_err__os(err, "cannot read '%s'", dir.ptr);
+		goto done;
+	}
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		int fd, r, dead = 0;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (cinstall_path__join(&p, dir.ptr, de->d_name) < 0)
+			goto oom;
+		if (len > 5 && !strcmp(de->d_name + len - 5, ".lock")) {
+			fd = cinstall_sys__open(p.ptr, O_RDWR | O_NOFOLLOW, 0);
+			if (fd < 0)
+				continue;
+			r = try_lock(fd);
+			if (r < 0 && no_locks(errno)) {
+				dead = fstat(fd, &st) == 0 && st.st_mtime + LOCKLESS_STALE_SECONDS < time(NULL);
+			} else {
+				dead = r == 1 && same_file(fd, p.ptr);
+			}
+			if (dead) {
+				(*count)++;
+				if (remove) {
+					cinstall_buf__truncate(&q, 0);
+					if (cinstall_buf__put(&q, p.ptr, p.len - 5) < 0) {
+						close(fd);
+						goto oom;
+					}
+					if ((error = cinstall_path__rmtree(err, q.ptr)) < 0) {
+						close(fd);
+						goto done;
+					}
+					unlink(p.ptr);
+				}
+			}
+			close(fd); /* drops the lock */
+			continue;
+		}
+		/* A directory: a leftover when its lock file is gone. */
+		if (lstat(p.ptr, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		cinstall_buf__truncate(&q, 0);
+		if (cinstall_buf__printf(&q, "%s.lock", p.ptr) < 0)
+			goto oom;
+		if (lstat(q.ptr, &st) == 0)
+			continue; /* judged through its lock */
+		(*count)++;
+		if (remove && (error = cinstall_path__rmtree(err, p.ptr)) < 0)
+			goto done;
+	}
+	goto done;
+oom:
+	error = cinstall_err__oom(err);
+done:
+	if (d)
+		closedir(d);
+	cinstall_buf__release(&dir);
+	cinstall_buf__release(&p);
+	cinstall_buf__release(&q);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entries                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Call fn for each name in v1/wheels (stops on a negative return). */
+static int each_entry(cinstall_err *err, cinstall_ctx *ctx,
+                      int (*fn)(cinstall_err *err, cinstall_ctx *ctx, const char *key, void *payload), void *payload)
+{
+	cinstall_buf dir = CINSTALL_BUF_INIT;
+	DIR *d = NULL;
+	struct dirent *de;
+	int error = 0;
+
+	if (sub(&dir, ctx, "v1/wheels") < 0) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	if (!(d = opendir(dir.ptr))) {
+		if (errno != ENOENT)
+			error = cinstall_err__os(err, "cannot read '%s'", dir.ptr);
+		goto done;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((error = fn(err, ctx, de->d_name, payload)) < 0)
+			break;
+	}
+done:
+	if (d)
+		closedir(d);
+	cinstall_buf__release(&dir);
+	return error;
+}
+
+typedef struct info_state {
+	cinstall_cache_stats *st;
+} info_state;
+
+static int info_one(cinstall_err *err, cinstall_ctx *ctx, const char *key, void *payload)
+{
+	info_state *s = payload;
+	cinstall_manifest *m = NULL;
+	cinstall_err e = CINSTALL_ERR_INIT;
+	size_t i;
+	int r;
+
+	r = cinstall_cache__lookup(&m, &e, ctx, key);
+	if (r == CINSTALL_ENOMEM)
+		return cinstall_err__oom(err);
+	if (r < 0) {
+		s->st->leftovers++; /* not an entry: incomplete or damaged */
+		return 0;
+	}
+	s->st->entries++;
+	s->st->files += m->nfiles;
+	for (i = 0; i < m->nfiles; i++)
+		s->st->bytes += m->files[i].size;
+	cinstall_manifest__free(m);
+	return 0;
+}
+
+int cinstall_cache_info(cinstall_cache_stats *out, cinstall_ctx *ctx)
+{
+	cinstall_err err = CINSTALL_ERR_INIT;
+	info_state s;
+	int error;
+
+	if (!out || !ctx) {
+		cinstall_err__set(&err, CINSTALL_EINVAL, 0, "cache info: no output or context");
+		return cinstall_ctx__fail(ctx, &err);
+	}
+	memset(out, 0, sizeof(*out));
+	s.st = out;
+	if ((error = each_entry(&err, ctx, info_one, &s)) < 0 || (error = sweep(&err, ctx, 0, &out->leftovers)) < 0)
+		return cinstall_ctx__fail(ctx, &err);
+	return 0;
+}
+
+/* ---- verify ---- */
+
+typedef struct verify_state {
+	uint64_t damaged;
+	int remove;          /* prune: remove damaged entries */
+	uint64_t removed;
+	cinstall_sha *sha;
+	unsigned char *buf;
+	size_t bufsize;
+} verify_state;
+
+/* Log one damage report. */
+static void damage(cinstall_ctx *ctx, const char *key, const cinstall_manifest *m, const char *path, const char *what)
+{
+	char q[1024];
+
+	cinstall_path__quote(q, sizeof(q), path ? path : "");
+	if (path)
+		cinstall_ctx__log(ctx, CINSTALL_LOG_ERROR, "cache entry %s (%s): '%s': %s", key,
+		                  m && m->wheel ? m->wheel : "?", q, what);
+	else
+		cinstall_ctx__log(ctx, CINSTALL_LOG_ERROR, "cache entry %s: %s", key, what);
+}
+
+/* Check one file of an entry; 1 sound, 0 damaged (reported), <0 error. */
+static int verify_file(cinstall_err *err, cinstall_ctx *ctx, verify_state *s, const char *key,
+                       const cinstall_manifest *m, int treefd, const cinstall_manifest_file *f)
+{
+	unsigned char d[CINSTALL_DIGEST_MAX];
+	char b64[CINSTALL_B64_MAX], msg[512];
+	struct stat st;
+	uint64_t total = 0;
+	ssize_t n;
+	int fd, error;
+
+	fd = cinstall_sys__openat(treefd, f->path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
+		damage(ctx, key, m, f->path, msg);
+		return 0;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		damage(ctx, key, m, f->path, "not a regular file");
+		close(fd);
+		return 0;
+	}
+	if ((uint64_t)st.st_size != f->size) {
+		snprintf(msg, sizeof(msg), "size is %llu, manifest says %llu", (unsigned long long)st.st_size,
+		         (unsigned long long)f->size);
+		damage(ctx, key, m, f->path, msg);
+		close(fd);
+		return 0;
+	}
+	if (!!(st.st_mode & S_IXUSR) != !!(f->mode & S_IXUSR)) {
+		snprintf(msg, sizeof(msg), "mode is %03o, manifest says %03o", (unsigned)(st.st_mode & 0777), (unsigned)f->mode);
+		damage(ctx, key, m, f->path, msg);
+		close(fd);
+		return 0;
+	}
+	if ((error = cinstall_sha__reset(s->sha, CINSTALL_HASH_SHA256, err)) < 0) {
+		close(fd);
+		return error;
+	}
+	while ((n = cinstall_sys__read_full(fd, s->buf, s->bufsize)) > 0) {
+		cinstall_sha__update(s->sha, s->buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	if (n < 0) {
+		snprintf(msg, sizeof(msg), "cannot read: %s", strerror(errno));
+		damage(ctx, key, m, f->path, msg);
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	cinstall_hash__b64url(b64, d, cinstall_sha__final(s->sha, d));
+	if (total != f->size || strcmp(b64, f->sha256)) {
+		snprintf(msg, sizeof(msg), "sha256 does not match the manifest (expected %s, got %s)", f->sha256, b64);
+		damage(ctx, key, m, f->path, msg);
+		return 0;
+	}
+	return 1;
+}
+
+/* Walk the tree for regular files the manifest does not list: 1 none, 0 some (reported). */
+static int walk_extra(cinstall_ctx *ctx, const char *key, const cinstall_manifest *m, int dfd, cinstall_buf *rel,
+                      int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd, sound = 1;
+	size_t base = rel->len;
+
+	if (depth > 256 || (fd = dup(dfd)) < 0 || !(d = fdopendir(fd))) {
+		damage(ctx, key, m, rel->len ? rel->ptr : ".", "cannot read directory");
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		cinstall_buf__truncate(rel, base);
+		if ((base && cinstall_buf__putc(rel, '/') < 0) || cinstall_buf__puts(rel, de->d_name) < 0) {
+			sound = 0;
+			break;
+		}
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub_fd = cinstall_sys__openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+			if (sub_fd < 0) {
+				damage(ctx, key, m, rel->ptr, "cannot read directory");
+				sound = 0;
+				continue;
+			}
+			if (!walk_extra(ctx, key, m, sub_fd, rel, depth + 1))
+				sound = 0;
+			close(sub_fd);
+		} else if (!cinstall_manifest__find(m, rel->ptr)) {
+			damage(ctx, key, m, rel->ptr, S_ISREG(st.st_mode) ? "file not in the manifest" : "unexpected non-regular file");
+			sound = 0;
+		}
+	}
+	closedir(d);
+	cinstall_buf__truncate(rel, base);
+	return sound;
+}
+
+static int verify_one(cinstall_err *err, cinstall_ctx *ctx, const char *key, void *payload)
+{
+	verify_state *s = payload;
+	cinstall_manifest *m = NULL;
+	cinstall_err e = CINSTALL_ERR_INIT;
+	cinstall_buf tree = CINSTALL_BUF_INIT, rel = CINSTALL_BUF_INIT;
+	int treefd = -1, sound = 1, r, error = 0;
+	size_t i;
+
+	r = cinstall_cache__lookup(&m, &e, ctx, key);
+	if (r == CINSTALL_ENOMEM) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	if (r < 0) {
+		damage(ctx, key, NULL, NULL, e.msg);
+		sound = 0;
+		goto judged;
+	}
+	if (cinstall_cache__entry_path(&tree, ctx, key) < 0 || cinstall_buf__puts(&tree, "/tree") < 0) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	if ((treefd = cinstall_sys__open(tree.ptr, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0)) < 0) {
+		damage(ctx, key, m, NULL, "tree/ is missing");
+		sound = 0;
+		goto judged;
+	}
+	for (i = 0; i < m->nfiles; i++) {
+		if ((r = verify_file(err, ctx, s, key, m, treefd, &m->files[i])) < 0) {
+			error = r;
+			goto done;
+		}
+		if (!r)
+			sound = 0;
+	}
+	if (!walk_extra(ctx, key, m, treefd, &rel, 0))
+		sound = 0;
+judged:
+	if (!sound) {
+		s->damaged++;
+		if (s->remove) {
+			if ((error = cinstall_cache__remove_entry(err, ctx, key)) < 0)
+				goto done;
+			s->removed++;
+		}
+	}
+done:
+	if (treefd >= 0)
+		close(treefd);
+	cinstall_manifest__free(m);
+	cinstall_buf__release(&tree);
+	cinstall_buf__release(&rel);
+	return error;
+}
+
+static int verify_all(cinstall_err *err, cinstall_ctx *ctx, verify_state *s)
+{
+	int error;
+
+	s->bufsize = 1 << 20;
+	if (!(s->buf = malloc(s->bufsize)))
+		return cinstall_err__oom(err);
+	if ((error = cinstall_sha__new(&s->sha, CINSTALL_HASH_SHA256, err)) < 0)
+		goto done;
+	error = each_entry(err, ctx, verify_one, s);
+done:
+	cinstall_sha__free(s->sha);
+	free(s->buf);
+	return error;
+}
+
+int cinstall_cache_verify(uint64_t *out_damaged, cinstall_ctx *ctx)
+{
+	cinstall_err err = CINSTALL_ERR_INIT;
+	verify_state s;
+	int error;
+
+	if (out_damaged)
+		*out_damaged = 0;
+	if (!ctx)
+		return CINSTALL_EINVAL;
+	memset(&s, 0, sizeof(s));
+	if ((error = verify_all(&err, ctx, &s)) < 0)
+		return cinstall_ctx__fail(ctx, &err);
+	if (out_damaged)
+		*out_damaged = s.damaged;
+	if (s.damaged) {
+		cinstall_err__set(&err, CINSTALL_ECACHE, 0, "%llu damaged cache %s in '%s'", (unsigned long long)s.damaged,
+		                  s.damaged == 1 ? "entry" : "entries", ctx->cache_dir);
+		return cinstall_ctx__fail(ctx, &err);
+	}
+	return 0;
+}
+
+int cinstall_cache_prune(uint64_t *out_removed, cinstall_ctx *ctx)
+{
+	cinstall_err err = CINSTALL_ERR_INIT;
+	verify_state s;
+	uint64_t leftovers = 0;
+	int error;
+
+	if (out_removed)
+		*out_removed = 0;
+	if (!ctx)
+		return CINSTALL_EINVAL;
+	memset(&s, 0, sizeof(s));
+	s.remove = 1;
+	if ((error = sweep(&err, ctx, 1, &leftovers)) < 0 || (error = verify_all(&err, ctx, &s)) < 0)
+		return cinstall_ctx__fail(ctx, &err);
+	if (out_removed)
+		*out_removed = leftovers + s.removed;
+	return 0;
+}
+
+static int clean_one(cinstall_err *err, cinstall_ctx *ctx, const char *key, void *payload)
+{
+	(void)payload;
+	return cinstall_cache__remove_entry(err, ctx, key);
+}
+
+int cinstall_cache_clean(cinstall_ctx *ctx)
+{
+	cinstall_err err = CINSTALL_ERR_INIT;
+	uint64_t n = 0;
+	int error;
+
+	if (!ctx)
+		return CINSTALL_EINVAL;
+	if ((error = each_entry(&err, ctx, clean_one, NULL)) < 0 || (error = sweep(&err, ctx, 1, &n)) < 0)
+		return cinstall_ctx__fail(ctx, &err);
+	return 0;
+}

@@ -1,0 +1,91 @@
+/* cache.h - the content cache: layout, locks, publication, maintenance.
+ *
+ * Layout under the context's cache directory:
+ *
+ *   CACHEDIR.TAG               the standard tag (backup tools skip the cache)
+ *   v1/wheels/<key>/           published entries: tree/ and MANIFEST
+ *   v1/tmp/<name>.lock         the lock of a work directory (see below)
+ *   v1/tmp/<name>/             a work directory: an unpack in progress, or an
+ *                              entry being removed
+ *   v1/locks/<key>.lock        serialises unpacks of one wheel (transient)
+ *
+ * <key> is the XXH3-128 (hex) of the wheel's bytes.
+ *
+ * Locks are fcntl locks (they work over NFS; flock does not everywhere),
+ * open file description locks (F_OFD_SETLK) where the system has them, so
+ * two threads of one process exclude each other too.  A lock file is always
+ * locked by whoever created it before anything else happens under its name,
+ * and it is unlinked last, by its holder.  Whoever takes a lock checks that
+ * the file it locked is still the one at the path (a cleaner may have
+ * removed it in between) and starts again when not.
+ *
+ * Work directories: a process first creates and locks <name>.lock, then
+ * makes <name>/.  It publishes with rename(2) of <name>/ to v1/wheels/<key>
+ * (atomic: readers see a complete entry or none), or removes <name>/; then
+ * it unlinks <name>.lock.  A process killed on the way leaves <name>.lock
+ * unlocked (the kernel drops the locks of dead processes): a later sweep
+ * that manages to lock it knows the owner is dead and removes both.  A
+ * <name>/ without <name>.lock is a leftover too.
+ *
+ * Where the filesystem has no locks (ENOLCK, EOPNOTSUPP), we warn once and
+ * rely on atomic rename alone; sweeps then only remove work directories
+ * older than a day.
+ */
+#ifndef CINSTALL_CACHE_H
+#define CINSTALL_CACHE_H
+
+#include "buf.h"
+#include "cinstall.h"
+#include "err.h"
+#include "manifest.h"
+
+/* Create the cache's directories and CACHEDIR.TAG when missing. */
+int cinstall_cache__init(cinstall_err *err, cinstall_ctx *ctx);
+
+/* out = <cache>/v1/wheels/<key>. */
+int cinstall_cache__entry_path(cinstall_buf *out, cinstall_ctx *ctx, const char *key);
+
+/* Load the manifest of entry `key`.  CINSTALL_ENOTFOUND when there is no
+ * entry, CINSTALL_ECACHE when its MANIFEST is missing or damaged. */
+int cinstall_cache__lookup(cinstall_manifest **out, cinstall_err *err, cinstall_ctx *ctx, const char *key);
+
+/* A held lock file (fd < 0 when locks are unsupported and not held). */
+typedef struct cinstall_cache_lock {
+	int fd;
+	char *path;
+} cinstall_cache_lock;
+
+#define CINSTALL_CACHE_LOCK_INIT { -1, NULL }
+
+/* Take the lock of wheel `key`, waiting up to the context's lock timeout
+ * (CINSTALL_ELOCK after it). */
+int cinstall_cache__lock_key(cinstall_cache_lock *l, cinstall_err *err, cinstall_ctx *ctx, const char *key);
+
+/* Unlink the lock file and drop the lock.  A zeroed/INIT lock is a no-op. */
+void cinstall_cache__unlock(cinstall_cache_lock *l);
+
+/* A work directory under v1/tmp, locked while it exists. */
+typedef struct cinstall_cache_work {
+	cinstall_cache_lock lock;
+	char *dir;              /* v1/tmp/<prefix>.XXXXXX */
+} cinstall_cache_work;
+
+#define CINSTALL_CACHE_WORK_INIT { CINSTALL_CACHE_LOCK_INIT, NULL }
+
+/* Make a locked work directory name with `prefix`; with `mkdir`, create
+ * the directory too. */
+int cinstall_cache__work_new(cinstall_cache_work *w, cinstall_err *err, cinstall_ctx *ctx, const char *prefix,
+                             int make_dir);
+
+/* Publish w->dir as entry `key`.  Returns 0 when ours became the entry,
+ * 1 when an entry already existed (ours is left in place for
+ * cinstall_cache__work_release to remove), or an error. */
+int cinstall_cache__publish(cinstall_cache_work *w, cinstall_err *err, cinstall_ctx *ctx, const char *key);
+
+/* Remove the work directory (if still there), then its lock. */
+void cinstall_cache__work_release(cinstall_cache_work *w, cinstall_ctx *ctx);
+
+/* Move entry `key` out of v1/wheels (atomically) and delete it. */
+int cinstall_cache__remove_entry(cinstall_err *err, cinstall_ctx *ctx, const char *key);
+
+#endif

@@ -1,0 +1,399 @@
+/* manifest.c - a cache entry's MANIFEST, on disk and in memory.
+ *
+ * The file is text, one record per line, strings percent-escaped ('%',
+ * control characters and bytes >= 0x7f are written as %XX) so that no
+ * value can contain a line break or a space where one is a separator:
+ *
+ *   cinstall-manifest 1
+ *   key <xxh3-128 hex of the wheel>
+ *   wheel-sha256 <hex>
+ *   wheel <file name>
+ *   name <Name>
+ *   version <Version>
+ *   dist-info <dir>
+ *   data-dir <dir>            (only when the wheel has one)
+ *   requires-python <spec>    (only when METADATA has it)
+ *   tags <tag tag ...>        (only when WHEEL has Tag lines)
+ *   root-is-purelib 0|1
+ *   files <n>
+ *   f <mode octal> <size> <sha256 b64> <xxh3 hex> <path>     (n times, sorted)
+ *   end <xxh3-128 hex of every byte above this line>
+ *
+ * An entry is trusted only when the "end" line is there and its checksum
+ * matches: a MANIFEST cut short or altered is CINSTALL_ECACHE.
+ */
+#include "manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "path.h"
+#include "sys.h"
+
+#define MANIFEST_MAGIC "cinstall-manifest 1"
+
+void cinstall_manifest__free(cinstall_manifest *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->nfiles; i++)
+		free(m->files[i].path);
+	free(m->files);
+	free(m->wheel);
+	free(m->name);
+	free(m->version);
+	free(m->dist_info);
+	free(m->data_dir);
+	free(m->requires_python);
+	free(m->tags);
+	free(m);
+}
+
+const cinstall_manifest_file *cinstall_manifest__find(const cinstall_manifest *m, const char *path)
+{
+	size_t lo = 0, hi = m->nfiles;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(path, m->files[mid].path);
+		if (c == 0)
+			return &m->files[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Writing                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static int put_escaped(cinstall_buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '%') {
+			if (cinstall_buf__printf(b, "%%%02X", *p) < 0)
+				return CINSTALL_ENOMEM;
+		} else if (cinstall_buf__putc(b, (char)*p) < 0) {
+			return CINSTALL_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int put_field(cinstall_buf *b, const char *key, const char *value)
+{
+	if (!value)
+		return 0;
+	if (cinstall_buf__puts(b, key) < 0 || cinstall_buf__putc(b, ' ') < 0 || put_escaped(b, value) < 0 ||
+	    cinstall_buf__putc(b, '\n') < 0)
+		return CINSTALL_ENOMEM;
+	return 0;
+}
+
+/* Flush `b` to fd, hashing what is written, once it grows past `limit`. */
+static int flush(int fd, cinstall_buf *b, cinstall_xxh *x, size_t limit)
+{
+	if (b->len < limit)
+		return 0;
+	cinstall_xxh__update(x, b->ptr, b->len);
+	if (cinstall_sys__write_all(fd, b->ptr, b->len) < 0)
+		return -1;
+	cinstall_buf__truncate(b, 0);
+	return 0;
+}
+
+int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const char *dir)
+{
+	cinstall_buf b = CINSTALL_BUF_INIT, tmp = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT;
+	cinstall_xxh *x = NULL;
+	char sum[CINSTALL_XXH_HEX];
+	int fd = -1, dfd = -1, error = 0;
+	size_t i;
+
+	if ((error = cinstall_xxh__new(&x, err)) < 0)
+		goto done;
+	if (cinstall_path__join(&dst, dir, "MANIFEST") < 0 || cinstall_buf__printf(&tmp, "%s.tmp.%ld", dst.ptr, (long)getpid()) < 0)
+		goto oom;
+	fd = cinstall_sys__open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		error = cinstall_err__os(err, "cannot create '%s'", tmp.ptr);
+		goto done;
+	}
+	if (cinstall_buf__puts(&b, MANIFEST_MAGIC "\n") < 0 || put_field(&b, "key", m->key) < 0 ||
+	    put_field(&b, "wheel-sha256", m->wheel_sha256) < 0 || put_field(&b, "wheel", m->wheel ? m->wheel : "") < 0 ||
+	    put_field(&b, "name", m->name ? m->name : "") < 0 || put_field(&b, "version", m->version ? m->version : "") < 0 ||
+	    put_field(&b, "dist-info", m->dist_info ? m->dist_info : "") < 0 || put_field(&b, "data-dir", m->data_dir) < 0 ||
+	    put_field(&b, "requires-python", m->requires_python) < 0 || put_field(&b, "tags", m->tags) < 0 ||
+	    cinstall_buf__printf(&b, "root-is-purelib %d\nfiles %zu\n", m->root_is_purelib ? 1 : 0, m->nfiles) < 0)
+		goto oom;
+	for (i = 0; i < m->nfiles; i++) {
+		const cinstall_manifest_file *f = &m->files[i];
+		if (cinstall_buf__printf(&b, "f %o %llu %s %s ", (unsigned)f->mode, (unsigned long long)f->size,
+		                         f->sha256, f->xxh3) < 0 ||
+		    put_escaped(&b, f->path) < 0 || cinstall_buf__putc(&b, '\n') < 0)
+			goto oom;
+		if (flush(fd, &b, x, 1 << 16) < 0)
+			goto io;
+	}
+	if (flush(fd, &b, x, 0) < 0)
+		goto io;
+	cinstall_xxh__final_hex(x, sum);
+	if (cinstall_buf__printf(&b, "end %s\n", sum) < 0)
+		goto oom;
+	if (cinstall_sys__write_all(fd, b.ptr, b.len) < 0 || cinstall_sys__fsync(fd) < 0)
+		goto io;
+	if (cinstall_sys__close(fd) < 0) {
+		fd = -1;
+		goto io;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, dst.ptr) < 0) {
+		error = cinstall_err__os(err, "cannot rename '%s' to '%s'", tmp.ptr, dst.ptr);
+		goto done;
+	}
+	/* Make the rename itself durable. */
+	if ((dfd = cinstall_sys__open(dir, O_RDONLY | O_DIRECTORY, 0)) >= 0)
+		cinstall_sys__fsync(dfd);
+	goto done;
+io:
+	error = cinstall_err__os(err, "cannot write '%s'", tmp.ptr);
+	goto done;
+oom:
+	error = cinstall_err__oom(err);
+done:
+	if (fd >= 0)
+		close(fd);
+	if (error < 0 && tmp.ptr)
+		unlink(tmp.ptr);
+	if (dfd >= 0)
+		close(dfd);
+	cinstall_xxh__free(x);
+	cinstall_buf__release(&b);
+	cinstall_buf__release(&tmp);
+	cinstall_buf__release(&dst);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Undo put_escaped; NULL on a bad escape or out of memory. */
+static char *unescape(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		if (*s == '%') {
+			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+			if (lo < 0 || (hi == 0 && lo == 0)) {
+				free(out);
+				return NULL;
+			}
+			*o++ = (char)(hi * 16 + lo);
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static int is_hex(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (hexval(s[i]) < 0)
+			return 0;
+	return s[len] == '\0';
+}
+
+static int cmp_files(const void *a, const void *b)
+{
+	return strcmp(((const cinstall_manifest_file *)a)->path, ((const cinstall_manifest_file *)b)->path);
+}
+
+/* Parse one "f ..." line into `f`; 0 or -1. */
+static int parse_file_line(cinstall_manifest_file *f, char *line)
+{
+	char *p = line + 2, *end, *sha, *xxh;
+	unsigned long mode;
+	unsigned long long size;
+
+	errno = 0;
+	mode = strtoul(p, &end, 8);
+	if (errno || end == p || *end != ' ' || (mode != 0644 && mode != 0755))
+		return -1;
+	p = end + 1;
+	size = strtoull(p, &end, 10);
+	if (errno || end == p || *end != ' ' || *p == '-')
+		return -1;
+	sha = end + 1;
+	if (!(end = strchr(sha, ' ')) || (size_t)(end - sha) >= CINSTALL_B64_MAX || end == sha)
+		return -1;
+	*end = '\0';
+	xxh = end + 1;
+	if (!(end = strchr(xxh, ' ')) || end - xxh != 32)
+		return -1;
+	*end = '\0';
+	if (!is_hex(xxh, 32))
+		return -1;
+	f->mode = (uint32_t)mode;
+	f->size = size;
+	memcpy(f->sha256, sha, strlen(sha) + 1);
+	memcpy(f->xxh3, xxh, 33);
+	if (!(f->path = unescape(end + 1)) || !*f->path)
+		return -1;
+	return 0;
+}
+
+int cinstall_manifest__load(cinstall_manifest **out, cinstall_err *err, const char *entry_dir)
+{
+	cinstall_buf path = CINSTALL_BUF_INIT;
+	cinstall_manifest *m = NULL;
+	cinstall_xxh *x = NULL;
+	FILE *f = NULL;
+	char *line = NULL, sum[CINSTALL_XXH_HEX];
+	size_t cap = 0, want = (size_t)-1, lineno = 0;
+	ssize_t n;
+	int error = 0, ended = 0;
+
+	*out = NULL;
+	if (cinstall_path__join(&path, entry_dir, "MANIFEST") < 0)
+		goto oom;
+	if ((error = cinstall_xxh__new(&x, err)) < 0)
+		goto done;
+	if (!(f = fopen(path.ptr, "re"))) {
+		error = cinstall_err__errno(err, errno == ENOMEM ? CINSTALL_ENOMEM : CINSTALL_ECACHE, errno,
+		                            "cache entry '%s': cannot read MANIFEST", entry_dir);
+		goto done;
+	}
+	if (!(m = calloc(1, sizeof(*m))))
+		goto oom;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		char *v;
+		lineno++;
+		if (line[n - 1] != '\n')
+			goto bad;
+		if (!strncmp(line, "end ", 4)) {
+			line[n - 1] = '\0';
+			cinstall_xxh__final_hex(x, sum);
+			if (strcmp(line + 4, sum))
+				goto bad;
+			ended = 1;
+			if (getline(&line, &cap, f) > 0)
+				goto bad;
+			break;
+		}
+		cinstall_xxh__update(x, line, (size_t)n);
+		line[n - 1] = '\0';
+		if (lineno == 1) {
+			if (strcmp(line, MANIFEST_MAGIC))
+				goto bad;
+			continue;
+		}
+		if (!strncmp(line, "f ", 2)) {
+			if (m->nfiles >= want)
+				goto bad;
+			if (parse_file_line(&m->files[m->nfiles], line) < 0) {
+				free(m->files[m->nfiles].path);
+				goto bad;
+			}
+			m->nfiles++;
+			continue;
+		}
+		if (!(v = strchr(line, ' ')))
+			goto bad;
+		*v++ = '\0';
+		if (!strcmp(line, "files")) {
+			char *end;
+			unsigned long long nf;
+			errno = 0;
+			nf = strtoull(v, &end, 10);
+			if (errno || *end || end == v || want != (size_t)-1 || nf > ((size_t)1 << 28))
+				goto bad;
+			want = (size_t)nf;
+			if (want && !(m->files = calloc(want, sizeof(*m->files))))
+				goto oom;
+		} else if (!strcmp(line, "root-is-purelib")) {
+			m->root_is_purelib = !strcmp(v, "1");
+		} else if (!strcmp(line, "key") || !strcmp(line, "wheel-sha256")) {
+			int is_key = line[0] == 'k';
+			size_t len = is_key ? 32 : 64;
+			if (!is_hex(v, len))
+				goto bad;
+			memcpy(is_key ? m->key : m->wheel_sha256, v, len + 1);
+		} else {
+			char **slot = NULL;
+			if (!strcmp(line, "wheel"))
+				slot = &m->wheel;
+			else if (!strcmp(line, "name"))
+				slot = &m->name;
+			else if (!strcmp(line, "version"))
+				slot = &m->version;
+			else if (!strcmp(line, "dist-info"))
+				slot = &m->dist_info;
+			else if (!strcmp(line, "data-dir"))
+				slot = &m->data_dir;
+			else if (!strcmp(line, "requires-python"))
+				slot = &m->requires_python;
+			else if (!strcmp(line, "tags"))
+				slot = &m->tags;
+			if (slot) {
+				if (*slot || !(*slot = unescape(v)))
+					goto bad;
+			}
+			/* Unknown keys are fields a later version added. */
+		}
+	}
+	if (ferror(f) && errno == ENOMEM)
+		goto oom;
+	if (!ended || want == (size_t)-1 || m->nfiles != want || !m->key[0] || !m->name || !m->version || !m->dist_info)
+		goto bad;
+	/* Written sorted; sort anyway so a hand-edited file cannot break find(). */
+	qsort(m->files, m->nfiles, sizeof(*m->files), cmp_files);
+	*out = m;
+	m = NULL;
+	goto done;
+bad:
+	error = cinstall_err__set(err, CINSTALL_ECACHE, 0, "cache entry '%s': MANIFEST is incomplete or damaged (line %zu)",
+	                          entry_dir, lineno);
+	goto done;
+oom:
+	error = cinstall_err__oom(err);
+done:
+	if (f)
+		fclose(f);
+	free(line);
+	cinstall_xxh__free(x);
+	cinstall_manifest__free(m);
+	cinstall_buf__release(&path);
+	return error;
+}

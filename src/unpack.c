@@ -1,0 +1,1162 @@
+/* unpack.c - read a wheel with libarchive, check every entry and every
+ * file against RECORD while it streams to disk, and publish the tree in
+ * the content cache.
+ *
+ * One pass over the archive (central directory first: libarchive's
+ * seekable zip reader), each file written once, hashed (SHA-256 and
+ * XXH3-128) in the same loop that writes it.  RECORD usually comes last,
+ * so files are compared with it after the pass, from the digests kept for
+ * the manifest; only files RECORD hashes with sha384/sha512 are read back
+ * from the tree once.  WHEEL, METADATA and RECORD are read back from the
+ * tree (they are small, and were just written) so that no file is ever
+ * held in memory while streaming.
+ */
+#include "unpack.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "ctx.h"
+#include "hash.h"
+#include "path.h"
+#include "record.h"
+#include "sys.h"
+#include "uthash/uthash.h"
+#include "wheel.h"
+
+#define READ_BLOCK ((size_t)1 << 20)          /* libarchive's reads from the wheel */
+#define HASH_BLOCK ((size_t)1 << 20)          /* our reads when hashing files */
+#define RATIO_FLOOR ((uint64_t)16 << 20)      /* the ratio limit applies above this total */
+#define MAX_WHEEL_FILE ((size_t)1 << 20)      /* WHEEL */
+#define MAX_HEADERS ((size_t)4 << 20)         /* METADATA's headers */
+#define MAX_RECORD ((size_t)256 << 20)        /* RECORD */
+#define NO_FILE ((size_t)-1)
+
+/* A name in the archive: a file (index into files) or a directory. */
+typedef struct name_ent {
+	char *path;              /* owned when a directory; a file's is the manifest's */
+	size_t file;             /* index into u->files, or NO_FILE */
+	const char *record_hash; /* the RECORD row that named it (borrowed) */
+	int recorded;
+	UT_hash_handle hh;
+} name_ent;
+
+/* A directory created in the tree (named in the archive or implied). */
+typedef struct dir_ent {
+	char *path;
+	UT_hash_handle hh;
+} dir_ent;
+
+/* A top-level directory whose name ends in .dist-info or .data. */
+typedef struct top_ent {
+	char *name;
+	int data;                /* 1 .data, 0 .dist-info */
+	UT_hash_handle hh;
+} top_ent;
+
+typedef struct unpacker {
+	cinstall_ctx *ctx;
+	cinstall_err *err;
+	const char *wheel;                 /* file name, for messages */
+	const cinstall_wheel_filename *wf;
+	uint64_t wheel_size;
+	int treefd;
+	cinstall_sha *sha;
+	cinstall_xxh *xxh;
+	cinstall_manifest_file *files;     /* archive order until the end */
+	size_t nfiles, cap;
+	name_ent *names;
+	dir_ent *dirs;
+	top_ent *tops;
+	uint64_t entries, total;
+	cinstall_buf scratch;
+} unpacker;
+
+static void quote(char *out, size_t cap, const char *path)
+{
+	cinstall_path__quote(out, cap, path);
+}
+
+/* "<wheel>: '<entry>': <what>" */
+static int fail_entry(unpacker *u, int code, const char *entry, const char *fmt, ...) CINSTALL_PRINTF(4, 5);
+static int fail_entry(unpacker *u, int code, const char *entry, const char *fmt, ...)
+{
+	char q[512], what[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!entry)
+		return cinstall_err__set(u->err, code, 0, "%s: %s", u->wheel, what);
+	quote(q, sizeof(q), entry);
+	return cinstall_err__set(u->err, code, 0, "%s: '%s': %s", u->wheel, q, what);
+}
+
+/* Sloppiness pip tolerates: a warning, or an error under CINSTALL_OPT_STRICT. */
+static int sloppy(unpacker *u, const char *entry, const char *what)
+{
+	char q[512];
+
+	if (u->ctx->opts.flags & CINSTALL_OPT_STRICT)
+		return fail_entry(u, CINSTALL_ERECORD, entry, "%s (strict mode)", what);
+	quote(q, sizeof(q), entry);
+	cinstall_ctx__log(u->ctx, CINSTALL_LOG_WARNING, "%s: '%s': %s", u->wheel, q, what);
+	return 0;
+}
+
+static void unpacker_release(unpacker *u)
+{
+	name_ent *n, *ntmp;
+	dir_ent *d, *dtmp;
+	top_ent *t, *ttmp;
+	size_t i;
+
+	HASH_ITER(hh, u->names, n, ntmp) {
+		HASH_DEL(u->names, n);
+		if (n->file == NO_FILE)
+			free(n->path);
+		free(n);
+	}
+	HASH_ITER(hh, u->dirs, d, dtmp) {
+		HASH_DEL(u->dirs, d);
+		free(d->path);
+		free(d);
+	}
+	HASH_ITER(hh, u->tops, t, ttmp) {
+		HASH_DEL(u->tops, t);
+		free(t->name);
+		free(t);
+	}
+	for (i = 0; i < u->nfiles; i++)
+		free(u->files[i].path);
+	free(u->files);
+	cinstall_sha__free(u->sha);
+	cinstall_xxh__free(u->xxh);
+	cinstall_buf__release(&u->scratch);
+	if (u->treefd >= 0)
+		close(u->treefd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The tree                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Create directory path[0..len) (and its parents) once. */
+static int ensure_dir(unpacker *u, const char *path, size_t len)
+{
+	dir_ent *d;
+	name_ent *n;
+	const char *slash;
+	char *s;
+	int error;
+
+	HASH_FIND(hh, u->dirs, path, len, d);
+	if (d)
+		return 0;
+	for (slash = path + len; slash > path && slash[-1] != '/'; slash--)
+		;
+	if (slash > path && (error = ensure_dir(u, path, (size_t)(slash - 1 - path))) < 0)
+		return error;
+	if (!(s = strndup(path, len)))
+		return cinstall_err__oom(u->err);
+	HASH_FIND(hh, u->names, path, len, n);
+	if (n && n->file != NO_FILE) {
+		error = fail_entry(u, CINSTALL_EBADWHEEL, s, "is both a file and a directory in the archive");
+		free(s);
+		return error;
+	}
+	if (mkdirat(u->treefd, s, 0755) < 0) {
+		int e = errno;
+		if (e == EEXIST)
+			error = fail_entry(u, CINSTALL_EBADWHEEL, s, "is both a file and a directory in the archive");
+		else
+			error = cinstall_err__errno(u->err, e == ENOMEM ? CINSTALL_ENOMEM : CINSTALL_EIO, e,
+			                            "%s: '%s': cannot create directory", u->wheel, s);
+		free(s);
+		return error;
+	}
+	if (!(d = calloc(1, sizeof(*d)))) {
+		free(s);
+		return cinstall_err__oom(u->err);
+	}
+	d->path = s;
+	HASH_ADD_KEYPTR(hh, u->dirs, d->path, len, d);
+	return 0;
+}
+
+/* Note a top-level .dist-info or .data directory. */
+static int note_top(unpacker *u, const char *path)
+{
+	const char *slash = strchr(path, '/');
+	size_t len;
+	top_ent *t;
+	int data;
+
+	if (!slash)
+		return 0;
+	len = (size_t)(slash - path);
+	if (len > 10 && !memcmp(slash - 10, ".dist-info", 10))
+		data = 0;
+	else if (len > 5 && !memcmp(slash - 5, ".data", 5))
+		data = 1;
+	else
+		return 0;
+	HASH_FIND(hh, u->tops, path, len, t);
+	if (t)
+		return 0;
+	if (!(t = calloc(1, sizeof(*t))) || !(t->name = strndup(path, len))) {
+		free(t);
+		return cinstall_err__oom(u->err);
+	}
+	t->data = data;
+	HASH_ADD_KEYPTR(hh, u->tops, t->name, len, t);
+	return 0;
+}
+
+static int add_name(unpacker *u, char *path, size_t file)
+{
+	name_ent *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return cinstall_err__oom(u->err);
+	n->path = path;
+	n->file = file;
+	HASH_ADD_KEYPTR(hh, u->names, n->path, strlen(n->path), n);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entries                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static int archive_fail(unpacker *u, struct archive *a, const char *entry, const char *what)
+{
+	const char *msg = archive_error_string(a);
+
+	return fail_entry(u, CINSTALL_EBADWHEEL, entry, "%s: %s", what, msg ? msg : "unknown error");
+}
+
+static int do_dir(unpacker *u, const char *path)
+{
+	size_t len = strlen(path);
+	name_ent *n;
+	char *s;
+	int error;
+
+	while (len && path[len - 1] == '/')
+		len--;
+	HASH_FIND(hh, u->names, path, len, n);
+	if (n) {
+		if (n->file != NO_FILE)
+			return fail_entry(u, CINSTALL_EBADWHEEL, path, "duplicate name in the archive");
+		return 0;
+	}
+	if ((error = ensure_dir(u, path, len)) < 0)
+		return error;
+	if (!(s = strndup(path, len)))
+		return cinstall_err__oom(u->err);
+	if ((error = add_name(u, s, NO_FILE)) < 0)
+		free(s);
+	return error;
+}
+
+static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	cinstall_manifest_file *f;
+	name_ent *n;
+	dir_ent *d;
+	uint64_t declared = (uint64_t)archive_entry_size(e), written = 0;
+	uint32_t mode = (archive_entry_perm(e) & 0111) ? 0755 : 0644;
+	unsigned char digest[CINSTALL_DIGEST_MAX];
+	const void *buf;
+	size_t size;
+	la_int64_t offset;
+	int fd = -1, r, error = 0;
+
+	HASH_FIND_STR(u->names, path, n);
+	if (n)
+		return fail_entry(u, CINSTALL_EBADWHEEL, path, "duplicate name in the archive");
+	HASH_FIND_STR(u->dirs, path, d);
+	if (d)
+		return fail_entry(u, CINSTALL_EBADWHEEL, path, "is both a file and a directory in the archive");
+	if (slash && (error = ensure_dir(u, path, (size_t)(slash - path))) < 0)
+		return error;
+	if (u->nfiles == u->cap) {
+		size_t ncap = u->cap ? u->cap * 2 : 256;
+		cinstall_manifest_file *nf = realloc(u->files, ncap * sizeof(*nf));
+		if (!nf)
+			return cinstall_err__oom(u->err);
+		u->files = nf;
+		u->cap = ncap;
+	}
+	f = &u->files[u->nfiles];
+	memset(f, 0, sizeof(*f));
+	if (!(f->path = strdup(path)))
+		return cinstall_err__oom(u->err);
+	u->nfiles++;
+	f->mode = mode;
+	if ((error = add_name(u, f->path, u->nfiles - 1)) < 0)
+		return error;
+
+	fd = cinstall_sys__openat(u->treefd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return cinstall_err__errno(u->err, errno == ENOMEM ? CINSTALL_ENOMEM : CINSTALL_EIO, errno,
+		                           "%s: '%s': cannot create", u->wheel, path);
+	cinstall_sha__reset(u->sha, CINSTALL_HASH_SHA256, NULL);
+	cinstall_xxh__reset(u->xxh);
+	for (;;) {
+		r = archive_read_data_block(a, &buf, &size, &offset);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			error = archive_fail(u, a, path, "cannot read entry");
+			goto done;
+		}
+		if ((uint64_t)offset != written) {
+			error = fail_entry(u, CINSTALL_EBADWHEEL, path, "entry data is not contiguous");
+			goto done;
+		}
+		/* Stop as soon as an entry holds more than it declared. */
+		if (size > declared - written) {
+			error = fail_entry(u, CINSTALL_EBADWHEEL, path,
+			                   "entry holds more data than its declared size of %llu bytes",
+			                   (unsigned long long)declared);
+			goto done;
+		}
+		cinstall_sha__update(u->sha, buf, size);
+		cinstall_xxh__update(u->xxh, buf, size);
+		if (cinstall_sys__write_all(fd, buf, size) < 0) {
+			error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
+			goto done;
+		}
+		written += size;
+	}
+	if (written != declared) {
+		error = fail_entry(u, CINSTALL_EBADWHEEL, path,
+		                   "entry holds %llu bytes, but its declared size is %llu",
+		                   (unsigned long long)written, (unsigned long long)declared);
+		goto done;
+	}
+	f->size = written;
+	cinstall_hash__b64url(f->sha256, digest, cinstall_sha__final(u->sha, digest));
+	cinstall_xxh__final_hex(u->xxh, f->xxh3);
+done:
+	if (cinstall_sys__close(fd) < 0 && !error)
+		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
+	return error;
+}
+
+static int check_limits(unpacker *u, const char *path, struct archive_entry *e)
+{
+	const cinstall_options *o = &u->ctx->opts;
+	uint64_t size;
+
+	if (++u->entries > o->max_entries)
+		return fail_entry(u, CINSTALL_ELIMIT, NULL, "more than %llu entries in the archive (the limit)",
+		                  (unsigned long long)o->max_entries);
+	if (archive_entry_filetype(e) != AE_IFREG)
+		return 0;
+	if (!archive_entry_size_is_set(e))
+		return fail_entry(u, CINSTALL_EBADWHEEL, path, "entry has no declared size");
+	size = (uint64_t)archive_entry_size(e);
+	if (archive_entry_size(e) < 0 || size > o->max_total_size - u->total)
+		return fail_entry(u, CINSTALL_ELIMIT, path,
+		                  "total uncompressed size exceeds the limit of %llu bytes",
+		                  (unsigned long long)o->max_total_size);
+	u->total += size;
+	if (u->total > RATIO_FLOOR && u->total / o->max_ratio > u->wheel_size)
+		return fail_entry(u, CINSTALL_ELIMIT, path,
+		                  "compression ratio exceeds the limit of %u (%llu bytes uncompressed from %llu)",
+		                  (unsigned)o->max_ratio, (unsigned long long)u->total, (unsigned long long)u->wheel_size);
+	return 0;
+}
+
+static int do_archive(unpacker *u, int wheel_fd)
+{
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	const char *path;
+	int r, error = 0;
+
+	if (!(a = archive_read_new()))
+		return cinstall_err__oom(u->err);
+	if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK) {
+		error = archive_fail(u, a, NULL, "cannot set up the zip reader");
+		goto done;
+	}
+	if (lseek(wheel_fd, 0, SEEK_SET) < 0) {
+		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: cannot seek", u->wheel);
+		goto done;
+	}
+	if (archive_read_open_fd(a, wheel_fd, READ_BLOCK) != ARCHIVE_OK) {
+		error = archive_fail(u, a, NULL, "not a valid zip archive");
+		goto done;
+	}
+	for (;;) {
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			error = archive_fail(u, a, NULL, u->entries ? "damaged zip archive" : "not a valid zip archive");
+			goto done;
+		}
+		path = archive_entry_pathname_utf8(e);
+		if (!path)
+			path = archive_entry_pathname(e);
+		if (!path) {
+			error = fail_entry(u, CINSTALL_EBADWHEEL, NULL, "entry %llu has no name",
+			                   (unsigned long long)u->entries + 1);
+			goto done;
+		}
+		if ((error = cinstall_path__check(u->err, u->wheel, path)) < 0)
+			goto done;
+		if (archive_entry_hardlink(e)) {
+			error = fail_entry(u, CINSTALL_EBADWHEEL, path, "hard link entries are not allowed");
+			goto done;
+		}
+		switch (archive_entry_filetype(e)) {
+		case AE_IFREG:
+		case AE_IFDIR:
+			break;
+		case AE_IFLNK:
+			error = fail_entry(u, CINSTALL_EBADWHEEL, path, "symbolic link entries are not allowed");
+			goto done;
+		default:
+			error = fail_entry(u, CINSTALL_EBADWHEEL, path,
+			                   "device, fifo or socket entries are not allowed (file type 0%o)",
+			                   (unsigned)archive_entry_filetype(e));
+			goto done;
+		}
+		if ((error = check_limits(u, path, e)) < 0 || (error = note_top(u, path)) < 0)
+			goto done;
+		if (archive_entry_filetype(e) == AE_IFDIR)
+			error = do_dir(u, path);
+		else if (path[strlen(path) - 1] == '/')
+			error = fail_entry(u, CINSTALL_EBADWHEEL, path, "file entry with a directory name");
+		else
+			error = do_file(u, a, e, path);
+		if (error < 0)
+			goto done;
+	}
+done:
+	archive_read_free(a);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Metadata                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Read a file of the tree into `out`: all of it (up to `cap` bytes, else
+ * CINSTALL_ELIMIT), or with `headers` only up to its first blank line. */
+static int read_back(unpacker *u, const char *path, size_t cap, int headers, cinstall_buf *out)
+{
+	size_t scan = 0;
+	ssize_t n;
+	int fd, error = 0;
+
+	cinstall_buf__truncate(out, 0);
+	fd = cinstall_sys__openat(u->treefd, path, O_RDONLY | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot read back", u->wheel, path);
+	for (;;) {
+		if (cinstall_buf__grow(out, 65536) < 0) {
+			error = cinstall_err__oom(u->err);
+			break;
+		}
+		n = read(fd, out->ptr + out->len, 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot read back", u->wheel, path);
+			break;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->ptr[out->len] = '\0';
+		if (headers) {
+			const char *p = out->ptr + scan, *end = out->ptr + out->len, *hit = NULL;
+			for (; p + 1 < end; p++) {
+				if (p[0] == '\n' && (p[1] == '\n' || (p[1] == '\r' && p + 2 < end && p[2] == '\n'))) {
+					hit = p;
+					break;
+				}
+			}
+			if (hit) {
+				cinstall_buf__truncate(out, (size_t)(hit - out->ptr) + 1);
+				break;
+			}
+			scan = out->len > 2 ? out->len - 2 : 0;
+		}
+		if (out->len > cap) {
+			error = fail_entry(u, CINSTALL_ELIMIT, path, "%s larger than %zu bytes", headers ? "headers" : "file", cap);
+			break;
+		}
+	}
+	close(fd);
+	return error;
+}
+
+static int is_file(unpacker *u, const char *path)
+{
+	name_ent *n;
+
+	HASH_FIND_STR(u->names, path, n);
+	return n && n->file != NO_FILE;
+}
+
+/* Does "<name>-<version>" (a .dist-info or .data stem) match the file name? */
+static int stem_matches(const cinstall_wheel_filename *wf, const char *stem, size_t len)
+{
+	size_t i;
+	int ok = 0;
+	char *s = strndup(stem, len);
+
+	if (!s)
+		return 0;
+	for (i = len; i-- > 0 && !ok;) {
+		char *norm;
+		if (s[i] != '-')
+			continue;
+		s[i] = '\0';
+		if ((norm = cinstall_wheel__normalize_name(s))) {
+			ok = !strcmp(norm, wf->normalized_name) && cinstall_wheel__version_eq(s + i + 1, wf->version);
+			free(norm);
+		}
+		s[i] = '-';
+	}
+	free(s);
+	return ok;
+}
+
+typedef struct wheel_info {
+	char *wheel_version;
+	char *root_is_purelib;
+	cinstall_buf tags;
+	char *name, *version, *requires_python;
+	int oom;
+} wheel_info;
+
+static void keep_first(wheel_info *w, char **slot, const char *value)
+{
+	if (!*slot && !(*slot = strdup(value)))
+		w->oom = 1;
+}
+
+static int wheel_cb(const char *name, const char *value, void *payload)
+{
+	wheel_info *w = payload;
+
+	if (!strcasecmp(name, "Wheel-Version"))
+		keep_first(w, &w->wheel_version, value);
+	else if (!strcasecmp(name, "Root-Is-Purelib"))
+		keep_first(w, &w->root_is_purelib, value);
+	else if (!strcasecmp(name, "Tag")) {
+		if ((w->tags.len && cinstall_buf__putc(&w->tags, ' ') < 0) || cinstall_buf__puts(&w->tags, value) < 0)
+			w->oom = 1;
+	}
+	return w->oom ? CINSTALL_ENOMEM : 0;
+}
+
+static int metadata_cb(const char *name, const char *value, void *payload)
+{
+	wheel_info *w = payload;
+
+	if (!strcasecmp(name, "Name"))
+		keep_first(w, &w->name, value);
+	else if (!strcasecmp(name, "Version"))
+		keep_first(w, &w->version, value);
+	else if (!strcasecmp(name, "Requires-Python"))
+		keep_first(w, &w->requires_python, value);
+	return w->oom ? CINSTALL_ENOMEM : 0;
+}
+
+static int check_wheel_version(unpacker *u, const char *path, const char *v)
+{
+	char *end;
+	long major, minor = 0;
+
+	errno = 0;
+	major = strtol(v, &end, 10);
+	if (end != v && *end == '.') {
+		const char *m = end + 1;
+		minor = strtol(m, &end, 10);
+		if (end == m)
+			end = (char *)v;
+	}
+	if (errno || end == v || *end || major < 0 || minor < 0)
+		return fail_entry(u, CINSTALL_EBADWHEEL, path, "invalid Wheel-Version '%s'", v);
+	if (major > 1)
+		return fail_entry(u, CINSTALL_EBADWHEEL, path,
+		                  "Wheel-Version %s is not supported (this installer reads 1.x)", v);
+	if (major == 1 && minor > 0 && cinstall_ctx__warn_once(u->ctx, CINSTALL_WARN_WHEEL_VERSION))
+		cinstall_ctx__log(u->ctx, CINSTALL_LOG_WARNING,
+		                  "%s: Wheel-Version %s is newer than 1.0, which this installer reads; unpacking anyway",
+		                  u->wheel, v);
+	return 0;
+}
+
+/* Hash a file of the tree with `algo` (for RECORD rows not in sha256). */
+static int rehash(unpacker *u, const char *path, cinstall_hash_algo algo, unsigned char *out, size_t *outlen)
+{
+	cinstall_sha *s = NULL;
+	unsigned char *buf = NULL;
+	ssize_t n;
+	int fd = -1, error;
+
+	if ((error = cinstall_sha__new(&s, algo, u->err)) < 0)
+		goto done;
+	if (!(buf = malloc(HASH_BLOCK))) {
+		error = cinstall_err__oom(u->err);
+		goto done;
+	}
+	if ((fd = cinstall_sys__openat(u->treefd, path, O_RDONLY | O_NOFOLLOW, 0)) < 0) {
+		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot read back", u->wheel, path);
+		goto done;
+	}
+	while ((n = cinstall_sys__read_full(fd, buf, HASH_BLOCK)) > 0)
+		cinstall_sha__update(s, buf, (size_t)n);
+	if (n < 0) {
+		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot read back", u->wheel, path);
+		goto done;
+	}
+	*outlen = cinstall_sha__final(s, out);
+done:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	cinstall_sha__free(s);
+	return error;
+}
+
+/* Check one RECORD row against the file it names. */
+static int check_row(unpacker *u, const cinstall_record_row *row, const char *record_path)
+{
+	unsigned char want[CINSTALL_DIGEST_MAX], got[CINSTALL_DIGEST_MAX];
+	char algo_name[32], got_b64[CINSTALL_B64_MAX];
+	const cinstall_manifest_file *f;
+	cinstall_hash_algo algo;
+	const char *eq;
+	size_t alen, glen = 0;
+	long wlen;
+	name_ent *n;
+	int is_record = !strcmp(row->path, record_path), error;
+
+	HASH_FIND_STR(u->names, row->path, n);
+	if (!n) {
+		dir_ent *d;
+		size_t len = strlen(row->path);
+		while (len && row->path[len - 1] == '/')
+			len--;
+		HASH_FIND(hh, u->dirs, row->path, len, d);
+		if (d)
+			return 0;
+		return sloppy(u, row->path, "listed in RECORD but not in the wheel");
+	}
+	if (n->file == NO_FILE)
+		return 0;
+	if (n->recorded) {
+		if ((n->record_hash == NULL) != (row->hash == NULL) ||
+		    (row->hash && strcmp(n->record_hash, row->hash)))
+			return fail_entry(u, CINSTALL_ERECORD, row->path, "listed twice in RECORD, with different hashes");
+		return 0;
+	}
+	n->recorded = 1;
+	n->record_hash = row->hash;
+	f = &u->files[n->file];
+	if (is_record)
+		return 0; /* RECORD cannot hold its own hash */
+	if (!row->hash)
+		return sloppy(u, row->path, "no hash in RECORD");
+	eq = strchr(row->hash, '=');
+	alen = (size_t)(eq - row->hash);
+	if (alen >= sizeof(algo_name))
+		alen = sizeof(algo_name) - 1;
+	memcpy(algo_name, row->hash, alen);
+	algo_name[alen] = '\0';
+	algo = cinstall_hash__algo(algo_name);
+	if (algo == CINSTALL_HASH_NONE) {
+		if (!strcasecmp(algo_name, "md5") || !strcasecmp(algo_name, "sha1") || !strcasecmp(algo_name, "sha224"))
+			return fail_entry(u, CINSTALL_ERECORD, row->path,
+			                  "RECORD hashes it with %s, which is too weak (sha256, sha384 or sha512 are accepted)",
+			                  algo_name);
+		return fail_entry(u, CINSTALL_ERECORD, row->path, "unknown hash algorithm '%s' in RECORD", algo_name);
+	}
+	wlen = cinstall_hash__b64url_decode(want, sizeof(want), eq + 1);
+	if (wlen < 0 || (size_t)wlen != cinstall_hash__digest_len(algo))
+		return fail_entry(u, CINSTALL_ERECORD, row->path, "malformed %s digest in RECORD", algo_name);
+	if (row->size >= 0 && (uint64_t)row->size != f->size)
+		return fail_entry(u, CINSTALL_ERECORD, row->path, "size does not match RECORD (expected %lld, got %llu)",
+		                  (long long)row->size, (unsigned long long)f->size);
+	if (algo == CINSTALL_HASH_SHA256) {
+		long l = cinstall_hash__b64url_decode(got, sizeof(got), f->sha256);
+		glen = l < 0 ? 0 : (size_t)l;
+	} else if ((error = rehash(u, row->path, algo, got, &glen)) < 0) {
+		return error;
+	}
+	if (glen != (size_t)wlen || memcmp(want, got, glen)) {
+		cinstall_hash__b64url(got_b64, got, glen);
+		return fail_entry(u, CINSTALL_ERECORD, row->path, "%s does not match RECORD (expected %s, got %s)",
+		                  algo_name, eq + 1, got_b64);
+	}
+	return 0;
+}
+
+static int cmp_files(const void *a, const void *b)
+{
+	return strcmp(((const cinstall_manifest_file *)a)->path, ((const cinstall_manifest_file *)b)->path);
+}
+
+/* After the archive: validate .dist-info, WHEEL, METADATA and RECORD, and
+ * fill the manifest. */
+static int finish(unpacker *u, cinstall_manifest *m)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT, names = CINSTALL_BUF_INIT;
+	cinstall_record *rec = NULL;
+	wheel_info w;
+	top_ent *t, *di = NULL, *data = NULL;
+	size_t ndi = 0, i;
+	char record_path[CINSTALL_PATH_MAX + 16];
+	int error = 0;
+
+	memset(&w, 0, sizeof(w));
+	for (t = u->tops; t; t = t->hh.next) {
+		if (t->data) {
+			if (!stem_matches(u->wf, t->name, strlen(t->name) - 5))
+				continue;
+			if (data) {
+				error = fail_entry(u, CINSTALL_EBADWHEEL, NULL, "more than one .data directory ('%s', '%s')",
+				                   data->name, t->name);
+				goto done;
+			}
+			data = t;
+			continue;
+		}
+		ndi++;
+		di = t;
+		if ((names.len && cinstall_buf__puts(&names, "', '") < 0) || cinstall_buf__puts(&names, t->name) < 0)
+			goto oom;
+	}
+	if (ndi == 0) {
+		error = fail_entry(u, CINSTALL_EBADWHEEL, NULL, "no .dist-info directory");
+		goto done;
+	}
+	if (ndi > 1) {
+		error = fail_entry(u, CINSTALL_EBADWHEEL, NULL, "more than one .dist-info directory ('%s')", names.ptr);
+		goto done;
+	}
+	if (!stem_matches(u->wf, di->name, strlen(di->name) - 10)) {
+		error = fail_entry(u, CINSTALL_EBADWHEEL, di->name,
+		                   ".dist-info directory does not match the file name (name '%s', version '%s')",
+		                   u->wf->name, u->wf->version);
+		goto done;
+	}
+
+	/* WHEEL */
+	cinstall_buf__truncate(&p, 0);
+	if (cinstall_buf__printf(&p, "%s/WHEEL", di->name) < 0)
+		goto oom;
+	if (!is_file(u, p.ptr)) {
+		error = fail_entry(u, CINSTALL_EBADWHEEL, p.ptr, "missing");
+		goto done;
+	}
+	if ((error = read_back(u, p.ptr, MAX_WHEEL_FILE, 0, &u->scratch)) < 0 ||
+	    (error = cinstall_wheel__headers(u->err, u->wheel, p.ptr, u->scratch.ptr, u->scratch.len, wheel_cb, &w)) != 0)
+		goto headers_failed;
+	if (!w.wheel_version) {
+		error = fail_entry(u, CINSTALL_EBADWHEEL, p.ptr, "no Wheel-Version");
+		goto done;
+	}
+	if ((error = check_wheel_version(u, p.ptr, w.wheel_version)) < 0)
+		goto done;
+
+	/* METADATA */
+	cinstall_buf__truncate(&p, 0);
+	if (cinstall_buf__printf(&p, "%s/METADATA", di->name) < 0)
+		goto oom;
+	if (!is_file(u, p.ptr)) {
+		error = fail_entry(u, CINSTALL_EBADWHEEL, p.ptr, "missing");
+		goto done;
+	}
+	if ((error = read_back(u, p.ptr, MAX_HEADERS, 1, &u->scratch)) < 0 ||
+	    (error = cinstall_wheel__headers(u->err, u->wheel, p.ptr, u->scratch.ptr, u->scratch.len, metadata_cb, &w)) != 0)
+		goto headers_failed;
+	if (!w.name || !w.version) {
+		error = fail_entry(u, CINSTALL_EBADWHEEL, p.ptr, "no %s", w.name ? "Version" : "Name");
+		goto done;
+	}
+	{
+		char *norm = cinstall_wheel__normalize_name(w.name);
+		int same = norm && !strcmp(norm, u->wf->normalized_name);
+		free(norm);
+		if (!same) {
+			error = fail_entry(u, CINSTALL_EBADWHEEL, p.ptr, "Name '%s' does not match the file name ('%s')",
+			                   w.name, u->wf->name);
+			goto done;
+		}
+	}
+	if (!cinstall_wheel__version_eq(w.version, u->wf->version)) {
+		error = fail_entry(u, CINSTALL_EBADWHEEL, p.ptr, "Version '%s' does not match the file name ('%s')",
+		                   w.version, u->wf->version);
+		goto done;
+	}
+
+	/* RECORD */
+	snprintf(record_path, sizeof(record_path), "%s/RECORD", di->name);
+	if (!is_file(u, record_path)) {
+		error = fail_entry(u, CINSTALL_ERECORD, record_path, "missing");
+		goto done;
+	}
+	if ((error = read_back(u, record_path, MAX_RECORD, 0, &u->scratch)) < 0 ||
+	    (error = cinstall_record__parse(&rec, u->err, u->wheel, u->scratch.ptr, u->scratch.len)) < 0)
+		goto done;
+	cinstall_buf__release(&u->scratch);
+	for (i = 0; i < rec->n; i++)
+		if ((error = check_row(u, &rec->rows[i], record_path)) < 0)
+			goto done;
+	for (i = 0; i < u->nfiles; i++) {
+		const char *path = u->files[i].path;
+		name_ent *n;
+		HASH_FIND_STR(u->names, path, n);
+		if (n->recorded || !strcmp(path, record_path))
+			continue;
+		/* Signatures of RECORD are not listed in it. */
+		if (!strncmp(path, record_path, strlen(record_path)) &&
+		    (!strcmp(path + strlen(record_path), ".jws") || !strcmp(path + strlen(record_path), ".p7s")))
+			continue;
+		if ((error = sloppy(u, path, "not listed in RECORD")) < 0)
+			goto done;
+	}
+
+	/* The manifest: the true digests of every file, sorted by path. */
+	qsort(u->files, u->nfiles, sizeof(*u->files), cmp_files);
+	m->files = u->files;
+	m->nfiles = u->nfiles;
+	u->files = NULL;
+	u->nfiles = u->cap = 0;
+	m->root_is_purelib = w.root_is_purelib && !strcasecmp(w.root_is_purelib, "true");
+	if (!(m->wheel = strdup(u->wheel)) || !(m->dist_info = strdup(di->name)) ||
+	    (data && !(m->data_dir = strdup(data->name))) || (w.tags.len && !(m->tags = strdup(w.tags.ptr))))
+		goto oom;
+	m->name = w.name;
+	m->version = w.version;
+	m->requires_python = w.requires_python;
+	w.name = w.version = w.requires_python = NULL;
+	goto done;
+headers_failed:
+	if (error > 0 || error == CINSTALL_ENOMEM)
+		error = cinstall_err__oom(u->err);
+	goto done;
+oom:
+	error = cinstall_err__oom(u->err);
+done:
+	/* Names of files now in the manifest point at its strings: keep the
+	 * table consistent for unpacker_release, which frees only directories. */
+	cinstall_record__free(rec);
+	free(w.wheel_version);
+	free(w.root_is_purelib);
+	free(w.name);
+	free(w.version);
+	free(w.requires_python);
+	cinstall_buf__release(&w.tags);
+	cinstall_buf__release(&p);
+	cinstall_buf__release(&names);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Driving                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Hash the wheel's bytes: XXH3-128 always, SHA-256 when sha_hex is given. */
+static int hash_wheel(cinstall_err *err, const char *wheel, int fd, char key[CINSTALL_XXH_HEX], char *sha_hex)
+{
+	cinstall_xxh *x = NULL;
+	cinstall_sha *s = NULL;
+	unsigned char *buf = NULL, d[CINSTALL_DIGEST_MAX];
+	ssize_t n;
+	size_t i, len;
+	int error = 0;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return cinstall_err__errno(err, CINSTALL_EIO, errno, "%s: cannot seek", wheel);
+	if (key && (error = cinstall_xxh__new(&x, err)) < 0)
+		goto done;
+	if (sha_hex && (error = cinstall_sha__new(&s, CINSTALL_HASH_SHA256, err)) < 0)
+		goto done;
+	if (!(buf = malloc(HASH_BLOCK))) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+#ifdef POSIX_FADV_SEQUENTIAL
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	while ((n = cinstall_sys__read_full(fd, buf, HASH_BLOCK)) > 0) {
+		if (x)
+			cinstall_xxh__update(x, buf, (size_t)n);
+		if (s)
+			cinstall_sha__update(s, buf, (size_t)n);
+	}
+	if (n < 0) {
+		error = cinstall_err__errno(err, CINSTALL_EIO, errno, "%s: cannot read", wheel);
+		goto done;
+	}
+	if (x)
+		cinstall_xxh__final_hex(x, key);
+	if (s) {
+		len = cinstall_sha__final(s, d);
+		for (i = 0; i < len; i++)
+			snprintf(sha_hex + 2 * i, 3, "%02x", d[i]);
+	}
+done:
+	free(buf);
+	cinstall_xxh__free(x);
+	cinstall_sha__free(s);
+	return error;
+}
+
+/* Open the wheel and parse its name. */
+static int open_wheel(int *out_fd, uint64_t *out_size, cinstall_wheel_filename **wf, cinstall_err *err,
+                      const char *wheel_path)
+{
+	struct stat st;
+	int fd, error;
+
+	*out_fd = -1;
+	if ((error = cinstall_wheel__filename_parse(wf, err, wheel_path)) < 0)
+		return error;
+	fd = cinstall_sys__open(wheel_path, O_RDONLY, 0);
+	if (fd < 0)
+		return cinstall_err__os(err, "cannot open wheel '%s'", wheel_path);
+	if (fstat(fd, &st) < 0) {
+		error = cinstall_err__os(err, "cannot open wheel '%s'", wheel_path);
+		close(fd);
+		return error;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return cinstall_err__set(err, CINSTALL_EBADWHEEL, 0, "'%s': not a regular file", wheel_path);
+	}
+	*out_fd = fd;
+	*out_size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* Unpack the open wheel into <dir>/tree and fill `m` (key and wheel_sha256
+ * are the caller's). */
+static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *err, const cinstall_wheel_filename *wf,
+                       const char *wheel_path, int fd, uint64_t wheel_size, const char *dir)
+{
+	cinstall_buf tree = CINSTALL_BUF_INIT;
+	unpacker u;
+	int error = 0;
+
+	memset(&u, 0, sizeof(u));
+	u.ctx = ctx;
+	u.err = err;
+	u.wheel = cinstall_path__basename(wheel_path);
+	u.wf = wf;
+	u.wheel_size = wheel_size;
+	u.treefd = -1;
+	if ((error = cinstall_sha__new(&u.sha, CINSTALL_HASH_SHA256, err)) < 0 ||
+	    (error = cinstall_xxh__new(&u.xxh, err)) < 0)
+		goto done;
+	if (cinstall_path__join(&tree, dir, "tree") < 0) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	if (mkdir(tree.ptr, 0755) < 0 ||
+	    (u.treefd = cinstall_sys__open(tree.ptr, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0)) < 0) {
+		error = cinstall_err__os(err, "cannot create '%s'", tree.ptr);
+		goto done;
+	}
+	if ((error = do_archive(&u, fd)) < 0 || (error = finish(&u, m)) < 0)
+		goto done;
+	cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %zu files, %llu bytes unpacked", u.wheel, m->nfiles,
+	                  (unsigned long long)u.total);
+done:
+	/* Files in the manifest are owned by it now; names only borrowed them. */
+	unpacker_release(&u);
+	cinstall_buf__release(&tree);
+	return error;
+}
+
+static cinstall_manifest *manifest_new(cinstall_err *err)
+{
+	cinstall_manifest *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		cinstall_err__oom(err);
+	return m;
+}
+
+int cinstall_unpack__to_dir(cinstall_manifest **out_manifest, cinstall_ctx *ctx, cinstall_err *err,
+                            const char *wheel_path, const char *dir)
+{
+	cinstall_wheel_filename *wf = NULL;
+	cinstall_manifest *m = NULL;
+	uint64_t size = 0;
+	int fd = -1, made = 0, error;
+
+	*out_manifest = NULL;
+	if ((error = open_wheel(&fd, &size, &wf, err, wheel_path)) < 0)
+		goto done;
+	if (!(m = manifest_new(err))) {
+		error = CINSTALL_ENOMEM;
+		goto done;
+	}
+	if ((error = hash_wheel(err, cinstall_path__basename(wheel_path), fd, m->key, m->wheel_sha256)) < 0)
+		goto done;
+	made = access(dir, F_OK) != 0;
+	if ((error = cinstall_path__mkdirs(err, dir, 0755)) < 0) {
+		made = 0;
+		goto done;
+	}
+	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, dir)) < 0)
+		goto done;
+	*out_manifest = m;
+	m = NULL;
+done:
+	if (error < 0 && made) {
+		cinstall_err ignored = CINSTALL_ERR_INIT;
+		cinstall_path__rmtree(&ignored, dir);
+	}
+	if (fd >= 0)
+		close(fd);
+	cinstall_manifest__free(m);
+	cinstall_wheel_filename_free(wf);
+	return error;
+}
+
+int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, cinstall_ctx *ctx, cinstall_err *err,
+                           const char *wheel_path)
+{
+	cinstall_wheel_filename *wf = NULL;
+	cinstall_manifest *m = NULL;
+	cinstall_cache_lock lock = CINSTALL_CACHE_LOCK_INIT;
+	cinstall_cache_work work = CINSTALL_CACHE_WORK_INIT;
+	cinstall_buf entry = CINSTALL_BUF_INIT;
+	const char *wheel = cinstall_path__basename(wheel_path);
+	char key[CINSTALL_XXH_HEX];
+	uint64_t size = 0;
+	int fd = -1, r, error;
+
+	if (out_entry)
+		*out_entry = NULL;
+	if (out_manifest)
+		*out_manifest = NULL;
+	if ((error = open_wheel(&fd, &size, &wf, err, wheel_path)) < 0)
+		goto done;
+	if ((error = hash_wheel(err, wheel, fd, key, NULL)) < 0)
+		goto done;
+	if (cinstall_cache__entry_path(&entry, ctx, key) < 0) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	/* Warm path: a published entry with a sound MANIFEST. */
+	r = cinstall_cache__lookup(&m, err, ctx, key);
+	if (r == 0)
+		goto found;
+	if (r != CINSTALL_ENOTFOUND && r != CINSTALL_ECACHE) {
+		error = r;
+		goto done;
+	}
+	if ((error = cinstall_cache__init(err, ctx)) < 0 || (error = cinstall_cache__lock_key(&lock, err, ctx, key)) < 0)
+		goto done;
+	/* Someone may have published it while we waited. */
+	r = cinstall_cache__lookup(&m, err, ctx, key);
+	if (r == 0)
+		goto found;
+	if (r == CINSTALL_ECACHE) {
+		cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "%s; unpacking %s again", err->msg, wheel);
+		if ((error = cinstall_cache__remove_entry(err, ctx, key)) < 0)
+			goto done;
+	} else if (r != CINSTALL_ENOTFOUND) {
+		error = r;
+		goto done;
+	}
+	if (!(m = manifest_new(err))) {
+		error = CINSTALL_ENOMEM;
+		goto done;
+	}
+	memcpy(m->key, key, sizeof(key));
+	if ((error = hash_wheel(err, wheel, fd, NULL, m->wheel_sha256)) < 0)
+		goto done;
+	if ((error = cinstall_cache__work_new(&work, err, ctx, key, 1)) < 0)
+		goto done;
+	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir)) < 0)
+		goto done;
+	/*
+	 * Durability: the MANIFEST is written last and fsynced, with its
+	 * directory, before the rename that publishes the entry.  The files
+	 * themselves are not fsynced one by one (that would cost more than the
+	 * whole unpack); after a power loss an entry could hold files whose
+	 * data never reached the disk.  `cinstall cache verify` finds such an
+	 * entry and `cinstall cache prune` removes it.
+	 */
+	if ((error = cinstall_manifest__save(err, m, work.dir)) < 0)
+		goto done;
+	r = cinstall_cache__publish(&work, err, ctx, key);
+	if (r < 0) {
+		error = r;
+		goto done;
+	}
+	if (r == 1) {
+		/* Another process won the race: use its entry. */
+		cinstall_manifest__free(m);
+		m = NULL;
+		if ((error = cinstall_cache__lookup(&m, err, ctx, key)) < 0)
+			goto done;
+	}
+	cinstall_ctx__log(ctx, CINSTALL_LOG_INFO, "unpacked %s into %s", wheel, entry.ptr);
+found:
+	if (out_entry && !(*out_entry = cinstall_buf__detach(&entry))) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	if (out_manifest) {
+		*out_manifest = m;
+		m = NULL;
+	}
+	error = 0;
+done:
+	cinstall_cache__work_release(&work, ctx);
+	cinstall_cache__unlock(&lock);
+	if (error < 0 && out_entry) {
+		free(*out_entry);
+		*out_entry = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	cinstall_manifest__free(m);
+	cinstall_wheel_filename_free(wf);
+	cinstall_buf__release(&entry);
+	return error;
+}
+
+int cinstall_unpack(char **out_entry, cinstall_ctx *ctx, const char *wheel_path)
+{
+	cinstall_err err = CINSTALL_ERR_INIT;
+	int error;
+
+	if (!out_entry || !ctx || !wheel_path) {
+		cinstall_err__set(&err, CINSTALL_EINVAL, 0, "unpack: no wheel, output or context given");
+		return cinstall_ctx__fail(ctx, &err);
+	}
+	if ((error = cinstall_unpack__wheel(out_entry, NULL, ctx, &err, wheel_path)) < 0)
+		return cinstall_ctx__fail(ctx, &err);
+	return 0;
+}
