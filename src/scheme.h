@@ -32,6 +32,10 @@ typedef struct cinstall_scheme {
 	char *platform;  /* the interpreter's platform tag, e.g. "linux_x86_64" (sysconfig.get_platform()
 	                    with '-' and '.' as '_') */
 	int free_threaded; /* Py_GIL_DISABLED build (3.13t): abi3 does not apply */
+	int debug;       /* Py_DEBUG build: also loads the plain cpXY ABI (from 3.8) */
+	int is_musl;     /* the interpreter runs on musl libc (musllinux tags instead of manylinux) */
+	int libc_major, libc_minor; /* glibc (or musl) version; 0 when unknown: tags then ask
+	                               gnu_get_libc_version() */
 } cinstall_scheme;
 
 /* Find the target from opts (python = interpreter or venv dir; NULL -> $VIRTUAL_ENV, else ./.venv;
