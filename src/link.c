@@ -397,8 +397,11 @@ int cinstall_linker__place(cinstall_linker *l, cinstall_err *err, const cinstall
 			return wheel_error(err, l->wheel, &e);
 		/* After a first success, only a busy clone or a directory without
 		 * symlink support may still fall back. */
-		if (l->decided && !CLONE_BUSY(ops, &e) && ops->mode != CINSTALL_LINK_SYMLINK)
+		if (l->decided && !CLONE_BUSY(ops, &e) && ops->mode != CINSTALL_LINK_SYMLINK) {
+			/* The mode works here: this is an I/O failure of this file. */
+			e.code = CINSTALL_EIO;
 			return wheel_error(err, l->wheel, &e);
+		}
 		if ((r = fall_back(l, err, req, &e)) < 0)
 			return r;
 		cinstall_err__clear(&e);
