@@ -1,0 +1,164 @@
+/* test_conflicts.c - conflict detection between distributions. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "conflicts.h"
+#include "harness.h"
+
+static const char *XA = "0123456789abcdef0123456789abcdef";
+static const char *XB = "fedcba9876543210fedcba9876543210";
+
+/* The list as "path:a:b" lines, for one comparison per test. */
+static char *listing(cinstall_conflicts *c, size_t *count)
+{
+	cinstall_conflict *list = NULL;
+	size_t n = 0, i, len = 0;
+	char *out = calloc(1, 8192);
+
+	if (cinstall_conflicts__list(&list, &n, c) != 0) {
+		th_fail(__FILE__, __LINE__, "cinstall_conflicts__list failed");
+		return out;
+	}
+	for (i = 0; i < n && len < 8000; i++)
+		len += (size_t)snprintf(out + len, 8192 - len, "%s:%s:%s\n", list[i].path, list[i].dist_a,
+		                        list[i].dist_b);
+	if (count)
+		*count = n;
+	if (n == 0)
+		CHECK(list == NULL);
+	cinstall_conflicts__free_list(list, n);
+	return out;
+}
+
+static void test_conflicts__identical_files_are_fine(void)
+{
+	cinstall_conflicts *c = NULL;
+	char *s;
+	size_t n = 99;
+
+	CHECK_INT(cinstall_conflicts__new(&c), 0);
+	/* A namespace package's __init__.py, the same in both wheels. */
+	CHECK_INT(cinstall_conflicts__add(c, "ns-a", "ns/__init__.py", 42, XA), 0);
+	CHECK_INT(cinstall_conflicts__add(c, "ns-b", "ns/__init__.py", 42, XA), 0);
+	/* Shared directories are not conflicts. */
+	CHECK_INT(cinstall_conflicts__add(c, "ns-a", "ns/a/mod.py", 10, XA), 0);
+	CHECK_INT(cinstall_conflicts__add(c, "ns-b", "ns/b/mod.py", 10, XB), 0);
+	/* Equal sizes without a hash on one side count as identical. */
+	CHECK_INT(cinstall_conflicts__add(c, "ns-a", "ns/py.typed", 0, NULL), 0);
+	CHECK_INT(cinstall_conflicts__add(c, "ns-b", "ns/py.typed", 0, XB), 0);
+	/* One distribution registering a path twice is not a conflict. */
+	CHECK_INT(cinstall_conflicts__add(c, "ns-a", "ns/a/mod.py", 11, XB), 0);
+	s = listing(c, &n);
+	CHECK_INT(n, 0);
+	CHECK_STR(s, "");
+	free(s);
+	cinstall_conflicts__free(c);
+}
+
+static void test_conflicts__different_content(void)
+{
+	cinstall_conflicts *c = NULL;
+	char *s;
+	size_t n = 0;
+
+	CHECK_INT(cinstall_conflicts__new(&c), 0);
+	/* Different sizes. */
+	CHECK_INT(cinstall_conflicts__add(c, "alpha", "shared/util.py", 100, XA), 0);
+	CHECK_INT(cinstall_conflicts__add(c, "beta", "shared/util.py", 120, XA), 0);
+	/* Same size, different XXH3: caught without reading the files. */
+	CHECK_INT(cinstall_conflicts__add(c, "alpha", "shared/data.bin", 64, XA), 0);
+	CHECK_INT(cinstall_conflicts__add(c, "beta", "shared/data.bin", 64, XB), 0);
+	/* A third distribution is paired with the first. */
+	CHECK_INT(cinstall_conflicts__add(c, "gamma", "shared/util.py", 130, NULL), 0);
+	/* ... but not when it matches the first. */
+	CHECK_INT(cinstall_conflicts__add(c, "delta", "shared/data.bin", 64, XA), 0);
+	s = listing(c, &n);
+	CHECK_INT(n, 3);
+	CHECK_STR(s, "shared/data.bin:alpha:beta\n"
+	             "shared/util.py:alpha:beta\n"
+	             "shared/util.py:alpha:gamma\n");
+	free(s);
+	cinstall_conflicts__free(c);
+}
+
+static void test_conflicts__file_vs_directory(void)
+{
+	cinstall_conflicts *c = NULL;
+	char *s;
+
+	CHECK_INT(cinstall_conflicts__new(&c), 0);
+	/* A file first, then a directory of the same name. */
+	CHECK_INT(cinstall_conflicts__add(c, "one", "tool", 5, NULL), 0);
+	CHECK_INT(cinstall_conflicts__add(c, "two", "tool/__init__.py", 0, NULL), 0);
+	CHECK_INT(cinstall_conflicts__add(c, "two", "tool/main.py", 9, NULL), 0);
+	/* A directory first (deep), then a file at an inner level. */
+	CHECK_INT(cinstall_conflicts__add(c, "one", "lib/x/y/z.py", 1, NULL), 0);
+	CHECK_INT(cinstall_conflicts__add(c, "two", "lib/x", 7, NULL), 0);
+	CHECK_INT(cinstall_conflicts__add(c, "three", "lib/x/y/w.py", 1, NULL), 0);
+	s = listing(c, NULL);
+	CHECK_STR(s, "lib/x:one:two\n"
+	             "tool:one:two\n");
+	free(s);
+	cinstall_conflicts__free(c);
+}
+
+static void test_conflicts__sorted_and_scales(void)
+{
+	cinstall_conflicts *c = NULL;
+	cinstall_conflict *list = NULL;
+	char path[64];
+	size_t n = 0, i;
+	int k, bad = 0;
+
+	CHECK_INT(cinstall_conflicts__new(&c), 0);
+	/* 20000 files each in two distributions; every 100th differs. */
+	for (k = 19999; k >= 0; k--) {
+		snprintf(path, sizeof(path), "pkg/sub%d/f%05d.py", k % 37, k);
+		if (cinstall_conflicts__add(c, "first", path, 10, XA) < 0)
+			bad++;
+	}
+	for (k = 0; k < 20000; k++) {
+		snprintf(path, sizeof(path), "pkg/sub%d/f%05d.py", k % 37, k);
+		if (cinstall_conflicts__add(c, "second", path, 10, k % 100 ? XA : XB) < 0)
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(cinstall_conflicts__list(&list, &n, c), 0);
+	CHECK_INT(n, 200);
+	for (i = 1; i < n; i++)
+		if (strcmp(list[i - 1].path, list[i].path) >= 0)
+			bad++;
+	CHECK_INT(bad, 0);
+	CHECK_STR(n ? list[0].path : NULL, "pkg/sub0/f00000.py");
+	CHECK_STR(n ? list[0].dist_a : NULL, "first");
+	CHECK_STR(n ? list[0].dist_b : NULL, "second");
+	cinstall_conflicts__free_list(list, n);
+	cinstall_conflicts__free(c);
+}
+
+static void test_conflicts__arguments(void)
+{
+	cinstall_conflicts *c = NULL;
+
+	CHECK_INT(cinstall_conflicts__new(&c), 0);
+	CHECK_INT(cinstall_conflicts__add(c, "", "a", 1, NULL), CINSTALL_EINVAL);
+	CHECK_INT(cinstall_conflicts__add(c, "d", "", 1, NULL), CINSTALL_EINVAL);
+	CHECK_INT(cinstall_conflicts__add(c, NULL, "a", 1, NULL), CINSTALL_EINVAL);
+	cinstall_conflicts__free(c);
+	cinstall_conflicts__free(NULL);
+	cinstall_conflicts__free_list(NULL, 0);
+}
+
+static const cinstall_test tests[] = {
+	TEST(test_conflicts__identical_files_are_fine),
+	TEST(test_conflicts__different_content),
+	TEST(test_conflicts__file_vs_directory),
+	TEST(test_conflicts__sorted_and_scales),
+	TEST(test_conflicts__arguments),
+	{ NULL, NULL }
+};
+
+int main(int argc, char **argv)
+{
+	return th_run(argc, argv, tests);
+}
