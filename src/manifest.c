@@ -15,6 +15,7 @@
  *   requires-python <spec>    (only when METADATA has it)
  *   tags <tag tag ...>        (only when WHEEL has Tag lines)
  *   root-is-purelib 0|1
+ *   sloppy <message>          (only when RECORD was sloppy: the first warning)
  *   files <n>
  *   f <mode octal> <size> <sha256 b64> <xxh3 hex> <path>     (n times, sorted)
  *   end <xxh3-128 hex of every byte above this line>
@@ -53,6 +54,7 @@ void cinstall_manifest__free(cinstall_manifest *m)
 	free(m->data_dir);
 	free(m->requires_python);
 	free(m->tags);
+	free(m->sloppy);
 	free(m);
 }
 
@@ -135,7 +137,7 @@ int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const
 	    put_field(&b, "wheel-sha256", m->wheel_sha256) < 0 || put_field(&b, "wheel", m->wheel ? m->wheel : "") < 0 ||
 	    put_field(&b, "name", m->name ? m->name : "") < 0 || put_field(&b, "version", m->version ? m->version : "") < 0 ||
 	    put_field(&b, "dist-info", m->dist_info ? m->dist_info : "") < 0 || put_field(&b, "data-dir", m->data_dir) < 0 ||
-	    put_field(&b, "requires-python", m->requires_python) < 0 || put_field(&b, "tags", m->tags) < 0 ||
+	    put_field(&b, "requires-python", m->requires_python) < 0 || put_field(&b, "tags", m->tags) < 0 || put_field(&b, "sloppy", m->sloppy) < 0 ||
 	    cinstall_buf__printf(&b, "root-is-purelib %d\nfiles %zu\n", m->root_is_purelib ? 1 : 0, m->nfiles) < 0)
 		goto oom;
 	for (i = 0; i < m->nfiles; i++) {
@@ -366,6 +368,8 @@ int cinstall_manifest__load(cinstall_manifest **out, cinstall_err *err, const ch
 				slot = &m->requires_python;
 			else if (!strcmp(line, "tags"))
 				slot = &m->tags;
+			else if (!strcmp(line, "sloppy"))
+				slot = &m->sloppy;
 			if (slot) {
 				if (*slot || !(*slot = unescape(v)))
 					goto bad;

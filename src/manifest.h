@@ -37,6 +37,11 @@ typedef struct cinstall_manifest {
 	int root_is_purelib;           /* WHEEL Root-Is-Purelib */
 	size_t nfiles;
 	cinstall_manifest_file *files; /* sorted by path (strcmp) */
+	/* Added by the unpacker: the first RECORD sloppiness warning given
+	 * when the wheel was unpacked ("<wheel>: '<entry>': <what>"), or NULL
+	 * when RECORD was exact.  A cached entry with one is refused under
+	 * CINSTALL_OPT_STRICT, and warned about again otherwise. */
+	char *sloppy;
 } cinstall_manifest;
 
 /* Read <entry>/MANIFEST.  CINSTALL_ECACHE when it is missing, truncated or

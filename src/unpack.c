@@ -17,6 +17,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,7 @@ typedef struct unpacker {
 	top_ent *tops;
 	uint64_t entries, total;
 	cinstall_buf scratch;
+	char *sloppy;                      /* the first sloppiness warning */
 } unpacker;
 
 static void quote(char *out, size_t cap, const char *path)
@@ -112,6 +114,12 @@ static int sloppy(unpacker *u, const char *entry, const char *what)
 		return fail_entry(u, CINSTALL_ERECORD, entry, "%s (strict mode)", what);
 	quote(q, sizeof(q), entry);
 	cinstall_ctx__log(u->ctx, CINSTALL_LOG_WARNING, "%s: '%s': %s", u->wheel, q, what);
+	if (!u->sloppy) {
+		cinstall_buf b = CINSTALL_BUF_INIT;
+		if (cinstall_buf__printf(&b, "%s: '%s': %s", u->wheel, q, what) < 0)
+			return cinstall_err__oom(u->err);
+		u->sloppy = cinstall_buf__detach(&b);
+	}
 	return 0;
 }
 
@@ -144,6 +152,7 @@ static void unpacker_release(unpacker *u)
 	cinstall_sha__free(u->sha);
 	cinstall_xxh__free(u->xxh);
 	cinstall_buf__release(&u->scratch);
+	free(u->sloppy);
 	if (u->treefd >= 0)
 		close(u->treefd);
 }
@@ -388,10 +397,22 @@ static int do_archive(unpacker *u, int wheel_fd)
 	struct archive *a = NULL;
 	struct archive_entry *e;
 	const char *path;
+	locale_t utf8, saved = (locale_t)0;
 	int r, error = 0;
 
-	if (!(a = archive_read_new()))
-		return cinstall_err__oom(u->err);
+	/*
+	 * Wheel paths are UTF-8.  libarchive converts entry names to the
+	 * current locale's charset, which fails for non-ASCII names under the
+	 * C locale; run this thread (only) in C.UTF-8 while reading, so names
+	 * come out as they are stored.
+	 */
+	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8)
+		saved = uselocale(utf8);
+	if (!(a = archive_read_new())) {
+		error = cinstall_err__oom(u->err);
+		goto done;
+	}
 	if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK) {
 		error = archive_fail(u, a, NULL, "cannot set up the zip reader");
 		goto done;
@@ -408,6 +429,12 @@ static int do_archive(unpacker *u, int wheel_fd)
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
+		/* Warnings here are inconsistencies between the local and the
+		 * central headers (or, without C.UTF-8, a name the locale
+		 * cannot show, which we can still take as UTF-8). */
+		if (r == ARCHIVE_WARN && !utf8 && archive_error_string(a) &&
+		    !strncmp(archive_error_string(a), "Pathname cannot be converted", 28))
+			r = ARCHIVE_OK;
 		if (r != ARCHIVE_OK) {
 			error = archive_fail(u, a, NULL, u->entries ? "damaged zip archive" : "not a valid zip archive");
 			goto done;
@@ -451,7 +478,12 @@ static int do_archive(unpacker *u, int wheel_fd)
 			goto done;
 	}
 done:
-	archive_read_free(a);
+	if (a)
+		archive_read_free(a);
+	if (utf8) {
+		uselocale(saved);
+		freelocale(utf8);
+	}
 	return error;
 }
 
@@ -851,6 +883,8 @@ static int finish(unpacker *u, cinstall_manifest *m)
 	if (!(m->wheel = strdup(u->wheel)) || !(m->dist_info = strdup(di->name)) ||
 	    (data && !(m->data_dir = strdup(data->name))) || (w.tags.len && !(m->tags = strdup(w.tags.ptr))))
 		goto oom;
+	m->sloppy = u->sloppy;
+	u->sloppy = NULL;
 	m->name = w.name;
 	m->version = w.version;
 	m->requires_python = w.requires_python;
@@ -1052,7 +1086,7 @@ int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, c
 	const char *wheel = cinstall_path__basename(wheel_path);
 	char key[CINSTALL_XXH_HEX];
 	uint64_t size = 0;
-	int fd = -1, r, error;
+	int fd = -1, r, cached = 1, error;
 
 	if (out_entry)
 		*out_entry = NULL;
@@ -1114,6 +1148,7 @@ int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, c
 		error = r;
 		goto done;
 	}
+	cached = r == 1;
 	if (r == 1) {
 		/* Another process won the race: use its entry. */
 		cinstall_manifest__free(m);
@@ -1123,6 +1158,15 @@ int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, c
 	}
 	cinstall_ctx__log(ctx, CINSTALL_LOG_INFO, "unpacked %s into %s", wheel, entry.ptr);
 found:
+	if (m->sloppy) {
+		/* RECORD was sloppy when this entry was made. */
+		if (ctx->opts.flags & CINSTALL_OPT_STRICT) {
+			error = cinstall_err__set(err, CINSTALL_ERECORD, 0, "%s (strict mode)", m->sloppy);
+			goto done;
+		}
+		if (cached)
+			cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "%s", m->sloppy);
+	}
 	if (out_entry && !(*out_entry = cinstall_buf__detach(&entry))) {
 		error = cinstall_err__oom(err);
 		goto done;
