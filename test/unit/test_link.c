@@ -455,10 +455,15 @@ static void test_link__symlink_relative(void)
 	n = readlink(S("%s/pkg/a.py", f.dst), target, sizeof(target) - 1);
 	CHECK(n > 0);
 	target[n > 0 ? n : 0] = '\0';
-	/* Both trees share a top-level directory, so the link is relative,
-	 * and it resolves to the cache file. */
-	CHECK(target[0] != '/');
-	CHECK(!strncmp(target, "../", 3));
+	/* When both trees share a top-level directory the link is relative;
+	 * either way it resolves to the cache file. */
+	if (strcspn(f.src + 1, "/") == strcspn(f.dst + 1, "/") &&
+	    !strncmp(f.src, f.dst, strcspn(f.src + 1, "/") + 1)) {
+		CHECK(target[0] != '/');
+		CHECK(!strncmp(target, "../", 3));
+	} else {
+		CHECK_STR(target, S("%s/pkg/a.py", f.src));
+	}
 	CHECK(same_inode(S("%s/pkg/a.py", f.dst), S("%s/pkg/a.py", f.src)));
 	CHECK_INT(f.warnings, 0);
 	fx_done(&f);
@@ -1321,7 +1326,8 @@ static void test_fault__exdev_first_file_vs_later(void)
 	snprintf(out, sizeof(out), "%s/out3", f.dst);
 	{
 		const char *env[] = { "FAULT_CALL=link", "FAULT_ERRNO=EXDEV", "FAULT_AFTER=2", NULL };
-		const char *args[] = { "--mode", "auto", S("%s/tree", f.src), out, NULL };
+		const char *args[] = { "--mode", can_clone(&f) ? "hardlink" : "auto", S("%s/tree", f.src),
+		                       out, NULL };
 		RUN(&r, env, args);
 	}
 	CHECK_INT(r.status, 1);
@@ -1403,10 +1409,11 @@ static void test_fault__enospc_mid_copy(void)
 	if (fx_init(&f, 0) < 0)
 		return;
 	make_tree(&f);
-	/* copy_file_range fails on b.py after its first call. */
+	/* Copying b.py fails after its first call: the second copy_file_range
+	 * call, or the first write when copy_file_range cannot cross devices. */
 	snprintf(out, sizeof(out), "%s/out1", f.dst);
 	{
-		const char *env[] = { "FAULT_CALL=copy_file_range", "FAULT_ERRNO=ENOSPC",
+		const char *env[] = { "FAULT_CALL=copy_file_range,write", "FAULT_ERRNO=ENOSPC",
 		                      "FAULT_MATCH=b.py", "FAULT_AFTER=1", NULL };
 		const char *args[] = { "--mode", "copy", S("%s/tree", f.src), out, NULL };
 		RUN(&r, env, args);
