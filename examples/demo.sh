@@ -12,7 +12,7 @@
 #   6. installs again (nothing to do) and uninstalls the example.
 #
 # The temporary directory (cache and environment) is removed at the end
-# unless --keep is given.
+# unless --keep is given.  BUILD names the build directory (default: build).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -34,8 +34,10 @@ fi
 echo "all present"
 
 say "build"
-run make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
-CINSTALL=$top/build/cinstall
+BUILD=${BUILD:-build}
+echo "$ make -j$(nproc 2>/dev/null || echo 2) BUILD=$BUILD"
+make -j"$(nproc 2>/dev/null || echo 2)" BUILD="$BUILD" >/dev/null
+case $BUILD in /*) CINSTALL=$BUILD/cinstall ;; *) CINSTALL=$top/$BUILD/cinstall ;; esac
 run "$CINSTALL" --version
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cinstall-demo.XXXXXX")
