@@ -486,11 +486,14 @@ static int fast_venv(interp **out, cinstall_err *err, const char *root, const ve
 {
 	interp *in = NULL;
 	char *python = NULL, *real = NULL, *lib = NULL;
-	char arch[64], pyxy[32];
+	char arch[64], pyxy[64];
 	int error = 0, major, minor, micro, debug, ft, musl;
 
 	*out = NULL;
 	if (parse_pyversion(cfg->version ? cfg->version : cfg->version_info, &major, &minor, &micro))
+		return 1;
+	/* Before 3.8 the ABI may carry 'm' (pymalloc): only the interpreter knows. */
+	if (major < 3 || (major == 3 && minor < 8))
 		return 1;
 	if (cfg->implementation && strcasecmp(cfg->implementation, "cpython"))
 		return 1;

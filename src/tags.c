@@ -184,9 +184,12 @@ static int own_abi(const cinstall_scheme *s, const char *abi, size_t alen)
 {
 	if (s->abi && strlen(s->abi) == alen && !memcmp(s->abi, abi, alen))
 		return 1;
-	/* A debug build (3.8+) also loads plain extension modules. */
-	if (is_cpython(s) && s->debug && (s->py_major > 3 || (s->py_major == 3 && s->py_minor >= 8)))
-		return is_impl_ver(abi, alen, "cp", s->py_major, s->py_minor);
+	/* A debug build (3.8+) also loads the modules of the same build without
+	 * debugging: cp311d takes cp311, cp313td takes cp313t. */
+	if (is_cpython(s) && s->debug && s->abi && (s->py_major > 3 || (s->py_major == 3 && s->py_minor >= 8))) {
+		size_t n = strlen(s->abi);
+		return n > 1 && s->abi[n - 1] == 'd' && alen == n - 1 && !memcmp(s->abi, abi, alen);
+	}
 	return 0;
 }
 
@@ -264,19 +267,22 @@ static int any_platform(const cinstall_scheme *s, const char *plats)
 	return 0;
 }
 
-/* Would the python tag go with some ABI on some platform of this interpreter? */
-static int any_python(const cinstall_scheme *s, const char *pys)
+/* Would the python tag go with "none" or one of the wheel's ABIs on some
+ * platform of this interpreter?  (cp36-cp36m fails on its python tag even
+ * though cp36-abi3 would suit a later CPython.) */
+static int any_python(const cinstall_scheme *s, const char *pys, const char *abis)
 {
-	const char *cur = pys, *py, *plat = s->platform ? s->platform : "any";
-	const char *abi = s->abi ? s->abi : "none";
-	size_t plen, tlen = strlen(plat);
+	const char *cur = pys, *py, *plat = s->platform ? s->platform : "any", *c2, *abi;
+	size_t plen, alen, tlen = strlen(plat);
 
 	while (next_part(&cur, &py, &plen)) {
 		if (!plen)
 			continue;
-		if (tag_ok(s, py, plen, "none", 4, "any", 3) || tag_ok(s, py, plen, abi, strlen(abi), plat, tlen) ||
-		    tag_ok(s, py, plen, "abi3", 4, plat, tlen) || tag_ok(s, py, plen, "none", 4, plat, tlen))
+		if (tag_ok(s, py, plen, "none", 4, "any", 3) || tag_ok(s, py, plen, "none", 4, plat, tlen))
 			return 1;
+		for (c2 = abis; next_part(&c2, &abi, &alen);)
+			if (alen && tag_ok(s, py, plen, abi, alen, plat, tlen))
+				return 1;
 	}
 	return 0;
 }
@@ -312,7 +318,7 @@ int cinstall_tags__check(cinstall_err *err, const cinstall_scheme *s, const char
 		error = cinstall_err__set(err, CINSTALL_EINCOMPAT, 0,
 		                          "%s: platform tag '%s' does not suit this interpreter (%s)", wheel,
 		                          platform_tag, cinstall_buf__cstr(&d));
-	} else if (!any_python(s, python_tag)) {
+	} else if (!any_python(s, python_tag, abi_tag)) {
 		error = cinstall_err__set(err, CINSTALL_EINCOMPAT, 0,
 		                          "%s: python tag '%s' does not suit this interpreter (%s)", wheel,
 		                          python_tag, cinstall_buf__cstr(&d));
