@@ -75,7 +75,8 @@ run "$tmp/venv/bin/pip" --version
 run "$tmp/venv/bin/cinstall-demo" cinstall
 run "$tmp/venv/bin/cinstall-demo-env"
 printf '  its first line: %s\n' "$(head -1 "$tmp/venv/bin/cinstall-demo-env")"
-run "$tmp/venv/bin/python" -c 'import pip, setuptools, wheel, cinstall_demo; print("imported pip", pip.__version__, "setuptools", setuptools.__version__, "wheel", wheel.__version__, "and", cinstall_demo.greeting("python"))'
+# (setuptools first: its distutils shim must load before pip imports distutils)
+run "$tmp/venv/bin/python" -W ignore::UserWarning -c 'import setuptools, pip, wheel, cinstall_demo; print("imported setuptools", setuptools.__version__, "pip", pip.__version__, "wheel", wheel.__version__, "and", cinstall_demo.greeting("python"))'
 run "$tmp/venv/bin/pip" list --disable-pip-version-check
 
 say "install again: everything is already there"
@@ -85,6 +86,7 @@ run "$CINSTALL" --link-mode=hardlink --python "$tmp/venv" $wheels
 say "the cache"
 run "$CINSTALL" cache info
 run "$CINSTALL" cache verify
+echo "every cached file matches its manifest"
 
 say "uninstall the example"
 run "$CINSTALL" uninstall --python "$tmp/venv" cinstall-demo
