@@ -530,7 +530,8 @@ static int fast_venv(interp **out, cinstall_err *err, const char *root, const ve
 	in->major = major, in->minor = minor, in->micro = micro;
 	in->debug = debug, in->free_threaded = ft;
 	glibc_version(&in->libc_major, &in->libc_minor);
-	snprintf(pyxy, sizeof(pyxy), "include/site/python%d.%d%s", major, minor, ft ? "t" : "");
+	/* pip's header directory in a venv; no 't' for free-threaded builds */
+	snprintf(pyxy, sizeof(pyxy), "include/site/python%d.%d", major, minor);
 	in->executable = python;
 	python = NULL;
 	in->prefix = strdup(root);
@@ -746,7 +747,7 @@ static int parse_probe(interp *in, const char *text)
  * message on failure. */
 static int run_probe(cinstall_buf *out, cinstall_err *err, const char *python)
 {
-	int opipe[2] = { -1, -1 }, epipe[2] = { -1, -1 }, error = 0, status, r;
+	int opipe[2] = { -1, -1 }, epipe[2] = { -1, -1 }, error = 0, status = 0, r;
 	posix_spawn_file_actions_t fa;
 	char *argv[] = { (char *)python, (char *)"-I", (char *)"-c", (char *)PROBE, NULL };
 	char ebuf[512];
@@ -821,8 +822,13 @@ done:
 	if (epipe[0] >= 0)
 		close(epipe[0]);
 	if (pid > 0) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		pid_t w;
+		while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 			;
+		/* ECHILD: the host ignores SIGCHLD, the status is gone; the answer
+		 * itself is checked by the caller */
+		if (w < 0)
+			status = 0;
 		if (!error && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 			ebuf[elen] = '\0';
 			while (elen && (ebuf[elen - 1] == '\n' || ebuf[elen - 1] == '\r'))
@@ -860,19 +866,23 @@ static int cache_key(cinstall_buf *file, cinstall_buf *stamp, cinstall_ctx *ctx,
 
 static int cache_load(interp *in, const char *file, const char *stamp)
 {
-	char buf[PROBE_MAX + 1024];
-	size_t slen = strlen(stamp);
+	size_t cap = PROBE_MAX + strlen(stamp) + 1, slen = strlen(stamp);
+	char *buf;
 	ssize_t n;
-	int fd = cinstall_sys__open(file, O_RDONLY, 0);
+	int fd, r = -1;
 
-	if (fd < 0)
+	if ((fd = cinstall_sys__open(file, O_RDONLY, 0)) < 0)
 		return -1;
-	n = cinstall_sys__read_full(fd, buf, sizeof(buf) - 1);
+	if ((buf = malloc(cap))) {
+		n = cinstall_sys__read_full(fd, buf, cap - 1);
+		if (n >= 0 && (size_t)n >= slen && !memcmp(buf, stamp, slen)) {
+			buf[n] = '\0';
+			r = parse_probe(in, buf + slen);
+		}
+		free(buf);
+	}
 	close(fd);
-	if (n < 0 || (size_t)n < slen || memcmp(buf, stamp, slen))
-		return -1;
-	buf[n] = '\0';
-	return parse_probe(in, buf + slen);
+	return r;
 }
 
 /* Best effort: a cache we cannot write only costs a probe next time. */

@@ -9,8 +9,15 @@
  * interpreter is asked once and the answer cached in
  * <ctx->cache_dir>/v1/interpreters/ keyed by the interpreter's path and mtime.
  * For --target and --prefix the interpreter is opts->python, else the
- * $VIRTUAL_ENV / ./.venv one when present, else /usr/bin/python3 (then
- * python3 on PATH).
+ * $VIRTUAL_ENV / ./.venv one when present, else python3 (then python) on
+ * $PATH, as uv finds one.
+ * A non-venv interpreter given as --python (e.g. /usr/bin/python3) means its
+ * own default scheme, as `pip install` run by it would use (Debian:
+ * /usr/local/lib/python3.X/dist-packages); root is then that scheme's data
+ * directory (/usr/local).
+ * headers: pip's choice: <venv>/include/site/pythonX.Y in a venv (pypa/installer's CLI uses
+ * <venv>/include/pythonX.Y instead), the interpreter's include dir otherwise, <target>/include/python
+ * for --target.
  */
 #ifndef CINSTALL_SCHEME_H
 #define CINSTALL_SCHEME_H
