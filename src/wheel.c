@@ -447,10 +447,13 @@ int cinstall_wheel__headers(cinstall_err *err, const char *wheel, const char *fi
 		if (p[0] == ' ' || p[0] == '\t') {
 			if (!have)
 				break;
+			while (llen && (*p == ' ' || *p == '\t')) {
+				p++;
+				llen--;
+			}
 			trim(&value);
-			if ((value.len && cinstall_buf__putc(&value, ' ') < 0) || cinstall_buf__put(&value, p, llen) < 0)
+			if ((value.len && llen && cinstall_buf__putc(&value, ' ') < 0) || cinstall_buf__put(&value, p, llen) < 0)
 				goto oom;
-			trim(&value);
 			p = next;
 			continue;
 		}

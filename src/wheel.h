@@ -21,8 +21,9 @@ int cinstall_wheel__version_eq(const char *a, const char *b);
 
 /* Read RFC 822 style headers (WHEEL, METADATA up to the first blank line): calls cb(name, value, payload) per header, in order; continuation lines joined.
  * `wheel` and `file` name the wheel and the file in messages.  A callback
- * returning non-zero stops the walk and that value is returned.  A line
- * that is neither a header nor a continuation is CINSTALL_EBADWHEEL. */
+ * returning non-zero stops the walk and that value is returned.  As in
+ * Python's email parser, a line that is neither a header nor a continuation
+ * ends the headers; a NUL byte is CINSTALL_EBADWHEEL. */
 int cinstall_wheel__headers(cinstall_err *err, const char *wheel, const char *file, const char *data, size_t len,
                             int (*cb)(const char *name, const char *value, void *payload), void *payload);
 

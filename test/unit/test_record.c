@@ -1,0 +1,173 @@
+/* test_record.c - RECORD as Python's csv module reads and writes it. */
+#include <stdlib.h>
+
+#include "buf.h"
+#include "harness.h"
+#include "record.h"
+
+static cinstall_record *parse_ok(const char *text)
+{
+	cinstall_record *r = NULL;
+	cinstall_err err = CINSTALL_ERR_INIT;
+
+	if (cinstall_record__parse(&r, &err, "w.whl", text, strlen(text)) != 0)
+		th_fail(__FILE__, __LINE__, "parse failed: %s", err.msg);
+	return r;
+}
+
+static void test_record__plain_rows(void)
+{
+	cinstall_record *r = parse_ok("pkg/__init__.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\n"
+	                              "pkg/mod.py,sha256=abc,12\n"
+	                              "pkg-1.0.dist-info/RECORD,,\n");
+	if (!r)
+		return;
+	CHECK_INT(r->n, 3);
+	CHECK_STR(r->rows[0].path, "pkg/__init__.py");
+	CHECK_STR(r->rows[0].hash, "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
+	CHECK_INT(r->rows[0].size, 0);
+	CHECK_INT(r->rows[1].size, 12);
+	CHECK(r->rows[2].hash == NULL);
+	CHECK_INT(r->rows[2].size, -1);
+	cinstall_record__free(r);
+	cinstall_record__free(NULL);
+}
+
+static void test_record__quoting_commas_crlf(void)
+{
+	cinstall_record *r = parse_ok("\"pkg/a,b.txt\",sha256=x,1\r\n"
+	                              "\"pkg/q\"\"uote.txt\",sha256=y,2\r\n"
+	                              "\r\n"
+	                              "\"pkg/multi\nline\",,\r\n"
+	                              "pkg/last.py,sha256=z,3");
+	if (!r)
+		return;
+	CHECK_INT(r->n, 4);
+	CHECK_STR(r->rows[0].path, "pkg/a,b.txt");
+	CHECK_STR(r->rows[1].path, "pkg/q\"uote.txt");
+	CHECK_STR(r->rows[2].path, "pkg/multi\nline");
+	CHECK_STR(r->rows[3].path, "pkg/last.py");
+	CHECK_INT(r->rows[3].size, 3);
+	cinstall_record__free(r);
+}
+
+static void test_record__cr_only_and_quoted_empty(void)
+{
+	cinstall_record *r = parse_ok("a.py,\"\",\"\"\rb.py,sha256=q,\"7\"\r");
+
+	if (!r)
+		return;
+	CHECK_INT(r->n, 2);
+	CHECK(r->rows[0].hash == NULL);
+	CHECK_INT(r->rows[0].size, -1);
+	CHECK_INT(r->rows[1].size, 7);
+	cinstall_record__free(r);
+}
+
+static void test_record__malformed_names_the_line(void)
+{
+	static const struct { const char *text, *why; } cases[] = {
+		{ "a.py,sha256=x,1,extra\n", "line 1: more than three fields" },
+		{ "a.py,sha256=x,1\nb.py,sha256=y\n", "line 2: fewer than three fields" },
+		{ "a.py,sha256=x,12a\n", "size is not a number" },
+		{ "a.py,sha256=x,-1\n", "size is not a number" },
+		{ "a.py,sha256x,1\n", "algorithm=digest" },
+		{ "\"a.py,sha256=x,1\n", "unterminated quoted field" },
+		{ ",sha256=x,1\n", "empty path" },
+		{ "a.py,sha256=x,1,\n", "more than three fields" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cinstall_record *r = NULL;
+		cinstall_err err = CINSTALL_ERR_INIT;
+		CHECK_INT(cinstall_record__parse(&r, &err, "w.whl", cases[i].text, strlen(cases[i].text)), CINSTALL_ERECORD);
+		CHECK(r == NULL);
+		CHECK_CONTAINS(err.msg, "w.whl: RECORD line ");
+		CHECK_CONTAINS(err.msg, cases[i].why);
+	}
+}
+
+static void test_record__write_row_round_trips(void)
+{
+	static const char *const paths[] = { "pkg/plain.py", "pkg/a,b.txt", "pkg/q\"uote.txt", "pkg/cr\rlf\n.txt" };
+	cinstall_buf b = CINSTALL_BUF_INIT;
+	cinstall_record *r = NULL;
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		CHECK_INT(cinstall_record__write_row(&b, paths[i], "sha256=abc", (int64_t)i), 0);
+	CHECK_INT(cinstall_record__write_row(&b, "x.dist-info/RECORD", NULL, -1), 0);
+	CHECK(strstr(b.ptr, "pkg/plain.py,sha256=abc,0\n") == b.ptr);
+	CHECK_CONTAINS(b.ptr, "\"pkg/a,b.txt\",sha256=abc,1\n");
+	CHECK_CONTAINS(b.ptr, "\"pkg/q\"\"uote.txt\",sha256=abc,2\n");
+	CHECK_CONTAINS(b.ptr, "x.dist-info/RECORD,,\n");
+	r = parse_ok(b.ptr);
+	if (r) {
+		CHECK_INT(r->n, 5);
+		for (i = 0; i < 4 && i < r->n; i++) {
+			CHECK_STR(r->rows[i].path, paths[i]);
+			CHECK_INT(r->rows[i].size, (int64_t)i);
+		}
+	}
+	cinstall_record__free(r);
+	cinstall_buf__release(&b);
+}
+
+/* The writer agrees with Python's csv module byte for byte. */
+static void test_record__matches_python_csv(void)
+{
+	static const char script[] =
+		"import csv,sys\n"
+		"w=csv.writer(sys.stdout,lineterminator='\\n')\n"
+		"for p in ['pkg/plain.py','pkg/a,b.txt','pkg/q\"uote.txt','pkg/sp ace.txt']:\n"
+		"    w.writerow([p,'sha256=abc',5])\n"
+		"w.writerow(['x.dist-info/RECORD','',''])\n";
+	static const char *const paths[] = { "pkg/plain.py", "pkg/a,b.txt", "pkg/q\"uote.txt", "pkg/sp ace.txt" };
+	cinstall_buf b = CINSTALL_BUF_INIT;
+	char cmd[1024], got[4096];
+	const char *py = getenv("PYTHON");
+	FILE *f;
+	size_t n, i;
+
+	if (!py || !*py)
+		py = "/usr/bin/python3";
+	f = fopen("gen.py", "w");
+	if (!f) {
+		th_fail(__FILE__, __LINE__, "cannot write gen.py");
+		return;
+	}
+	fputs(script, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s gen.py", py);
+	if (!(f = popen(cmd, "r"))) {
+		th_skip("cannot run %s", py);
+		return;
+	}
+	n = fread(got, 1, sizeof(got) - 1, f);
+	got[n] = '\0';
+	if (pclose(f) != 0) {
+		th_skip("%s failed", py);
+		return;
+	}
+	for (i = 0; i < 4; i++)
+		cinstall_record__write_row(&b, paths[i], "sha256=abc", 5);
+	cinstall_record__write_row(&b, "x.dist-info/RECORD", NULL, -1);
+	CHECK_STR(b.ptr, got);
+	cinstall_buf__release(&b);
+}
+
+static const cinstall_test tests[] = {
+	TEST(test_record__plain_rows),
+	TEST(test_record__quoting_commas_crlf),
+	TEST(test_record__cr_only_and_quoted_empty),
+	TEST(test_record__malformed_names_the_line),
+	TEST(test_record__write_row_round_trips),
+	TEST(test_record__matches_python_csv),
+	{ NULL, NULL }
+};
+
+int main(int argc, char **argv)
+{
+	return th_run(argc, argv, tests);
+}

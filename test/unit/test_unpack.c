@@ -1,0 +1,432 @@
+/* test_unpack.c - wheels into verified trees, through the library API, on
+ * the fixture wheels of fixtures/gen_wheels.py. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cinstall.h"
+#include "ctx.h"
+#include "harness.h"
+#include "hash.h"
+#include "manifest.h"
+#include "path.h"
+#include "unpack.h"
+
+typedef struct logbuf {
+	char text[8192];
+	int warnings;
+} logbuf;
+
+static void log_cb(cinstall_log_level level, const char *message, void *payload)
+{
+	logbuf *l = payload;
+	size_t len = strlen(l->text);
+
+	if (level == CINSTALL_LOG_WARNING)
+		l->warnings++;
+	if (level <= CINSTALL_LOG_WARNING)
+		snprintf(l->text + len, sizeof(l->text) - len, "%s\n", message);
+}
+
+static cinstall_ctx *new_ctx(logbuf *l, unsigned int flags)
+{
+	cinstall_options o = CINSTALL_OPTIONS_INIT;
+	cinstall_ctx *ctx = NULL;
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s/cache", th_tmpdir());
+	memset(l, 0, sizeof(*l));
+	o.cache_dir = dir;
+	o.flags = flags | CINSTALL_OPT_NO_ENV;
+	o.log_cb = log_cb;
+	o.log_payload = l;
+	if (cinstall_ctx_new(&ctx, &o) != 0)
+		th_fail(__FILE__, __LINE__, "cannot make a context");
+	return ctx;
+}
+
+static const char *fixture(const char *name)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", th_fixtures(), name);
+	if (access(path, R_OK) != 0)
+		th_fail(__FILE__, __LINE__, "fixture '%s' missing (run fixtures/gen_wheels.py)", path);
+	return path;
+}
+
+/* sha256 of a file, in RECORD's base64 form. */
+static void file_sha256(char out[CINSTALL_B64_MAX], const char *path)
+{
+	cinstall_sha *s = NULL;
+	unsigned char buf[65536], d[CINSTALL_DIGEST_MAX];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	out[0] = '\0';
+	if (fd < 0 || cinstall_sha__new(&s, CINSTALL_HASH_SHA256, NULL) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		cinstall_sha__update(s, buf, (size_t)n);
+	cinstall_hash__b64url(out, d, cinstall_sha__final(s, d));
+	cinstall_sha__free(s);
+	close(fd);
+}
+
+static void test_unpack__pure_wheel_manifest(void)
+{
+	logbuf l;
+	cinstall_ctx *ctx = new_ctx(&l, 0);
+	cinstall_err err = CINSTALL_ERR_INIT;
+	cinstall_manifest *m = NULL;
+	char *entry = NULL, path[8192], sha[CINSTALL_B64_MAX];
+	size_t i;
+
+	CHECK_INT(cinstall_unpack__wheel(&entry, &m, ctx, &err, fixture("simple-1.0-py3-none-any.whl")), 0);
+	if (!m) {
+		th_fail(__FILE__, __LINE__, "%s", err.msg);
+		goto done;
+	}
+	CHECK_CONTAINS(entry, "/cache/v1/wheels/");
+	CHECK_STR(m->name, "simple");
+	CHECK_STR(m->version, "1.0");
+	CHECK_STR(m->dist_info, "simple-1.0.dist-info");
+	CHECK(m->data_dir == NULL);
+	CHECK_INT(m->root_is_purelib, 1);
+	CHECK_STR(m->tags, "py3-none-any");
+	CHECK_STR(m->wheel, "simple-1.0-py3-none-any.whl");
+	CHECK_INT(strlen(m->key), 32);
+	CHECK_INT(strlen(m->wheel_sha256), 64);
+	CHECK(m->sloppy == NULL);
+	CHECK_INT(m->nfiles, 5);
+	for (i = 0; i < m->nfiles; i++) {
+		struct stat st;
+		if (i)
+			CHECK(strcmp(m->files[i - 1].path, m->files[i].path) < 0);
+		snprintf(path, sizeof(path), "%s/tree/%s", entry, m->files[i].path);
+		CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode));
+		CHECK_INT((uint64_t)st.st_size, m->files[i].size);
+		file_sha256(sha, path);
+		CHECK_STR(m->files[i].sha256, sha);
+		CHECK_INT(m->files[i].mode, 0644);
+	}
+	/* The RECORD row has no hash, but its manifest entry is real. */
+	CHECK(cinstall_manifest__find(m, "simple-1.0.dist-info/RECORD") != NULL);
+	CHECK_INT(l.warnings, 0);
+done:
+	free(entry);
+	cinstall_manifest__free(m);
+	cinstall_ctx_free(ctx);
+}
+
+static void test_unpack__modes(void)
+{
+	logbuf l;
+	cinstall_ctx *ctx = new_ctx(&l, 0);
+	cinstall_err err = CINSTALL_ERR_INIT;
+	cinstall_manifest *m = NULL;
+	const cinstall_manifest_file *f;
+	char *entry = NULL, path[8192];
+	struct stat st;
+	mode_t mask = umask(022);
+
+	CHECK_INT(cinstall_unpack__wheel(&entry, &m, ctx, &err, fixture("execpkg-1.0-py3-none-any.whl")), 0);
+	if (m) {
+		CHECK((f = cinstall_manifest__find(m, "execpkg/tool.sh")) && f->mode == 0755);
+		CHECK((f = cinstall_manifest__find(m, "execpkg/owner_only_x")) && f->mode == 0755);
+		CHECK((f = cinstall_manifest__find(m, "execpkg/plain.txt")) && f->mode == 0644);
+		snprintf(path, sizeof(path), "%s/tree/execpkg/tool.sh", entry);
+		CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0755);
+		snprintf(path, sizeof(path), "%s/tree/execpkg/plain.txt", entry);
+		CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+	}
+	free(entry);
+	cinstall_manifest__free(m);
+	m = NULL;
+	entry = NULL;
+	/* Made on Windows: no unix modes at all. */
+	CHECK_INT(cinstall_unpack__wheel(&entry, &m, ctx, &err, fixture("winpkg-1.0-py3-none-any.whl")), 0);
+	if (m) {
+		size_t i;
+		for (i = 0; i < m->nfiles; i++)
+			CHECK_INT(m->files[i].mode, 0644);
+	}
+	umask(mask);
+	free(entry);
+	cinstall_manifest__free(m);
+	cinstall_ctx_free(ctx);
+}
+
+static void test_unpack__data_dir_and_platlib(void)
+{
+	logbuf l;
+	cinstall_ctx *ctx = new_ctx(&l, 0);
+	cinstall_err err = CINSTALL_ERR_INIT;
+	cinstall_manifest *m = NULL;
+	const cinstall_manifest_file *f;
+
+	CHECK_INT(cinstall_unpack__wheel(NULL, &m, ctx, &err, fixture("datapkg-1.0-py3-none-any.whl")), 0);
+	if (m) {
+		CHECK_STR(m->data_dir, "datapkg-1.0.data");
+		CHECK((f = cinstall_manifest__find(m, "datapkg-1.0.data/scripts/datapkg-run")) && f->mode == 0755);
+		CHECK(cinstall_manifest__find(m, "datapkg-1.0.data/headers/datapkg.h") != NULL);
+	}
+	cinstall_manifest__free(m);
+	m = NULL;
+	CHECK_INT(cinstall_unpack__wheel(NULL, &m, ctx, &err, fixture("platpkg-2.0-cp311-cp311-linux_x86_64.whl")), 0);
+	if (m) {
+		CHECK_INT(m->root_is_purelib, 0);
+		CHECK_STR(m->tags, "cp311-cp311-linux_x86_64");
+	}
+	cinstall_manifest__free(m);
+	m = NULL;
+	CHECK_INT(cinstall_unpack__wheel(NULL, &m, ctx, &err, fixture("reqpy-1.0-py3-none-any.whl")), 0);
+	if (m)
+		CHECK_STR(m->requires_python, ">=3.7");
+	cinstall_manifest__free(m);
+	cinstall_ctx_free(ctx);
+}
+
+static void test_unpack__names_versions_and_hashes(void)
+{
+	static const char *const wheels[] = {
+		"Dotted.Name-1.0-py3-none-any.whl", "UPPER_Case-1.0-py3-none-any.whl", "normver-2.0rc1-py3-none-any.whl",
+		"buildtag-1.0-1-py3-none-any.whl", "sha384pkg-1.0-py3-none-any.whl", "sha512pkg-1.0-py3-none-any.whl",
+		"awkward-1.0-py3-none-any.whl", "oldwheel-1.0-py3-none-any.whl", "dirs-1.0-py3-none-any.whl",
+		"nspkg-1.0-py3-none-any.whl", "eppkg-1.0-py3-none-any.whl",
+	};
+	logbuf l;
+	cinstall_ctx *ctx = new_ctx(&l, CINSTALL_OPT_STRICT);
+	size_t i;
+
+	for (i = 0; i < sizeof(wheels) / sizeof(wheels[0]); i++) {
+		char *entry = NULL;
+		if (cinstall_unpack(&entry, ctx, fixture(wheels[i])) != 0)
+			th_fail(__FILE__, __LINE__, "%s: %s", wheels[i], cinstall_error_message(ctx));
+		cinstall_free(entry);
+	}
+	CHECK_INT(l.warnings, 0);
+	cinstall_ctx_free(ctx);
+}
+
+static void test_unpack__newer_wheel_version_warns_once(void)
+{
+	logbuf l;
+	cinstall_ctx *ctx = new_ctx(&l, 0);
+	cinstall_err err = CINSTALL_ERR_INIT;
+
+	cinstall_manifest *m = NULL;
+
+	CHECK_INT(cinstall_unpack__to_dir(&m, ctx, &err, fixture("newwheel-1.0-py3-none-any.whl"), "one"), 0);
+	cinstall_manifest__free(m);
+	m = NULL;
+	CHECK_INT(cinstall_unpack__to_dir(&m, ctx, &err, fixture("newwheel-1.0-py3-none-any.whl"), "two"), 0);
+	cinstall_manifest__free(m);
+	CHECK_INT(l.warnings, 1);
+	CHECK_CONTAINS(l.text, "newwheel-1.0-py3-none-any.whl: Wheel-Version 1.9 is newer than 1.0");
+	cinstall_ctx_free(ctx);
+}
+
+/* Every refusal names the wheel, the entry and the rule. */
+static void test_unpack__refusals(void)
+{
+	static const struct { const char *wheel; int code; const char *msg; } cases[] = {
+		{ "zipslip-1.0-py3-none-any.whl", CINSTALL_EBADWHEEL, "zipslip-1.0-py3-none-any.whl: '../evil.py': '..' component" },
+		{ "absolute-1.0-py3-none-any.whl", CINSTALL_EBADWHEEL, "'/tmp/evil.py': absolute path" },
+		{ "symlink-1.0-py3-none-any.whl", CINSTALL_EBADWHEEL, "symlink-1.0-py3-none-any.whl: 'symlink/link': symbolic link" },
+		{ "device-1.0-py3-none-any.whl", CINSTALL_EBADWHEEL, "'device/dev': device" },
+		{ "dup-1.0-py3-none-any.whl", CINSTALL_EBADWHEEL, "dup-1.0-py3-none-any.whl: 'dup/mod.py': duplicate name" },
+		{ "badcrc-1.0-py3-none-any.whl", CINSTALL_EBADWHEEL, "badcrc-1.0-py3-none-any.whl: 'badcrc/mod.py': cannot read entry" },
+		{ "sizelie-1.0-py3-none-any.whl", CINSTALL_EBADWHEEL, "'sizelie/big.bin': entry holds more data than its declared size of 100 bytes" },
+		{ "ratiobomb-1.0-py3-none-any.whl", CINSTALL_ELIMIT, "'ratiobomb/zeros.bin': compression ratio exceeds the limit of 200" },
+		{ "wheelv2-1.0-py3-none-any.whl", CINSTALL_EBADWHEEL, "'wheelv2-1.0.dist-info/WHEEL': Wheel-Version 2.0 is not supported" },
+		{ "twodi-1.0-py3-none-any.whl", CINSTALL_EBADWHEEL, "more than one .dist-info directory" },
+		{ "md5rec-1.0-py3-none-any.whl", CINSTALL_ERECORD, "'md5rec/mod.py': RECORD hashes it with md5" },
+		{ "wronghash-1.0-py3-none-any.whl", CINSTALL_ERECORD, "wronghash-1.0-py3-none-any.whl: 'wronghash/mod.py': sha256 does not match RECORD (expected " },
+		{ "wrongsize-1.0-py3-none-any.whl", CINSTALL_ERECORD, "'wrongsize/mod.py': size does not match RECORD (expected 99, got 23)" },
+		{ "wrong512-1.0-py3-none-any.whl", CINSTALL_ERECORD, "'wrong512/mod.py': sha512 does not match RECORD" },
+		{ "norecord-1.0-py3-none-any.whl", CINSTALL_ERECORD, "'norecord-1.0.dist-info/RECORD': missing" },
+		{ "namemis-1.0-py3-none-any.whl", CINSTALL_EBADWHEEL, "Name 'othername' does not match the file name" },
+	};
+	logbuf l;
+	cinstall_ctx *ctx = new_ctx(&l, 0);
+	char path[4096], cache[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *entry = (char *)"untouched";
+		int r;
+		snprintf(path, sizeof(path), "hostile/%s", cases[i].wheel);
+		r = cinstall_unpack(&entry, ctx, fixture(path));
+		if (r != cases[i].code)
+			th_fail(__FILE__, __LINE__, "%s: got %d, expected %d: %s", cases[i].wheel, r, cases[i].code,
+			        cinstall_error_message(ctx));
+		CHECK(entry == NULL);
+		CHECK_CONTAINS(cinstall_error_message(ctx), cases[i].msg);
+	}
+	/* Nothing was published, nothing left behind. */
+	snprintf(cache, sizeof(cache), "%s/cache/v1/wheels", th_tmpdir());
+	CHECK(rmdir(cache) == 0);
+	snprintf(cache, sizeof(cache), "%s/cache/v1/tmp", th_tmpdir());
+	CHECK(rmdir(cache) == 0);
+	snprintf(cache, sizeof(cache), "%s/cache/v1/locks", th_tmpdir());
+	CHECK(rmdir(cache) == 0);
+	cinstall_ctx_free(ctx);
+}
+
+static void test_unpack__limits_from_options(void)
+{
+	cinstall_options o = CINSTALL_OPTIONS_INIT;
+	cinstall_ctx *ctx = NULL;
+	char *entry = NULL;
+
+	o.cache_dir = "cache";
+	o.flags = CINSTALL_OPT_NO_ENV;
+	o.max_entries = 100;
+	CHECK_OK(ctx, cinstall_ctx_new(&ctx, &o));
+	CHECK_INT(cinstall_unpack(&entry, ctx, fixture("hostile/manyentries-1.0-py3-none-any.whl")), CINSTALL_ELIMIT);
+	CHECK_CONTAINS(cinstall_error_message(ctx), "manyentries-1.0-py3-none-any.whl: more than 100 entries");
+	cinstall_ctx_free(ctx);
+	o.max_entries = 0;
+	o.max_total_size = 1000000;
+	CHECK_OK(ctx, cinstall_ctx_new(&ctx, &o));
+	CHECK_INT(cinstall_unpack(&entry, ctx, fixture("hostile/bigtotal-1.0-py3-none-any.whl")), CINSTALL_ELIMIT);
+	CHECK_CONTAINS(cinstall_error_message(ctx), "'bigtotal/big.bin': total uncompressed size exceeds the limit of 1000000");
+	/* Small wheels never trip the ratio limit. */
+	CHECK_OK(ctx, cinstall_unpack(&entry, ctx, fixture("simple-1.0-py3-none-any.whl")));
+	cinstall_free(entry);
+	cinstall_ctx_free(ctx);
+}
+
+static void test_unpack__sloppy_warns_or_fails_under_strict(void)
+{
+	static const char *const wheels[][2] = {
+		{ "sloppy/unlisted-1.0-py3-none-any.whl", "'unlisted/extra.py': not listed in RECORD" },
+		{ "sloppy/absent-1.0-py3-none-any.whl", "'absent/gone.py': listed in RECORD but not in the wheel" },
+		{ "sloppy/nohash-1.0-py3-none-any.whl", "'nohash/mod.py': no hash in RECORD" },
+	};
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		logbuf l;
+		cinstall_ctx *ctx = new_ctx(&l, CINSTALL_OPT_STRICT), *lax;
+		cinstall_err err = CINSTALL_ERR_INIT;
+		cinstall_manifest *m = NULL;
+		char *entry = NULL;
+
+		CHECK_INT(cinstall_unpack(&entry, ctx, fixture(wheels[i][0])), CINSTALL_ERECORD);
+		CHECK_CONTAINS(cinstall_error_message(ctx), wheels[i][1]);
+		cinstall_ctx_free(ctx);
+
+		lax = new_ctx(&l, 0);
+		CHECK_INT(cinstall_unpack__wheel(&entry, &m, lax, &err, fixture(wheels[i][0])), 0);
+		CHECK_INT(l.warnings, 1);
+		CHECK_CONTAINS(l.text, wheels[i][1]);
+		/* The manifest is complete and true whatever RECORD said. */
+		if (m) {
+			size_t j;
+			CHECK(m->sloppy != NULL);
+			for (j = 0; j < m->nfiles; j++)
+				CHECK_INT(strlen(m->files[j].sha256), 43);
+		}
+		cinstall_manifest__free(m);
+		free(entry);
+		cinstall_ctx_free(lax);
+
+		/* A cached sloppy entry is still refused under strict. */
+		ctx = new_ctx(&l, CINSTALL_OPT_STRICT);
+		CHECK_INT(cinstall_unpack(&entry, ctx, fixture(wheels[i][0])), CINSTALL_ERECORD);
+		CHECK_CONTAINS(cinstall_error_message(ctx), "(strict mode)");
+		cinstall_ctx_free(ctx);
+		{
+			cinstall_err e2 = CINSTALL_ERR_INIT;
+			char cache[4096];
+			snprintf(cache, sizeof(cache), "%s/cache", th_tmpdir());
+			cinstall_path__rmtree(&e2, cache);
+		}
+	}
+}
+
+static void test_unpack__to_dir_no_cache(void)
+{
+	logbuf l;
+	cinstall_ctx *ctx = new_ctx(&l, 0);
+	cinstall_err err = CINSTALL_ERR_INIT;
+	cinstall_manifest *m = NULL;
+	struct stat st;
+
+	CHECK_INT(cinstall_unpack__to_dir(&m, ctx, &err, fixture("simple-1.0-py3-none-any.whl"), "target/tmp"), 0);
+	CHECK(m != NULL);
+	CHECK(stat("target/tmp/tree/simple/__init__.py", &st) == 0);
+	CHECK(stat("cache", &st) != 0); /* no cache */
+	if (m) {
+		CHECK_INT(strlen(m->key), 32);
+		CHECK_INT(strlen(m->wheel_sha256), 64);
+	}
+	cinstall_manifest__free(m);
+	m = NULL;
+	/* A refused wheel leaves nothing behind. */
+	CHECK_INT(cinstall_unpack__to_dir(&m, ctx, &err, fixture("hostile/wronghash-1.0-py3-none-any.whl"), "target/bad"),
+	          CINSTALL_ERECORD);
+	CHECK(m == NULL);
+	CHECK(stat("target/bad", &st) != 0);
+	cinstall_ctx_free(ctx);
+}
+
+static void test_unpack__same_wheel_two_names_one_entry(void)
+{
+	logbuf l;
+	cinstall_ctx *ctx = new_ctx(&l, 0);
+	char *a = NULL, *b = NULL, cmd[8192];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' simple-1.0-py2.py3-none-any.whl", fixture("simple-1.0-py3-none-any.whl"));
+	CHECK(system(cmd) == 0);
+	CHECK_OK(ctx, cinstall_unpack(&a, ctx, fixture("simple-1.0-py3-none-any.whl")));
+	CHECK_OK(ctx, cinstall_unpack(&b, ctx, "simple-1.0-py2.py3-none-any.whl"));
+	CHECK_STR(a, b);
+	cinstall_free(a);
+	cinstall_free(b);
+	cinstall_ctx_free(ctx);
+}
+
+static void test_unpack__missing_and_bad_arguments(void)
+{
+	logbuf l;
+	cinstall_ctx *ctx = new_ctx(&l, 0);
+	char *entry = NULL;
+
+	CHECK_INT(cinstall_unpack(&entry, ctx, "missing-1.0-py3-none-any.whl"), CINSTALL_ENOTFOUND);
+	CHECK_CONTAINS(cinstall_error_message(ctx), "missing-1.0-py3-none-any.whl");
+	CHECK_INT(cinstall_error_errno(ctx), ENOENT);
+	CHECK_INT(cinstall_unpack(NULL, ctx, "x.whl"), CINSTALL_EINVAL);
+	CHECK(mkdir("dir-1.0-py3-none-any.whl", 0755) == 0);
+	CHECK_INT(cinstall_unpack(&entry, ctx, "dir-1.0-py3-none-any.whl"), CINSTALL_EBADWHEEL);
+	CHECK_CONTAINS(cinstall_error_message(ctx), "not a regular file");
+	cinstall_ctx_free(ctx);
+}
+
+static const cinstall_test tests[] = {
+	TEST(test_unpack__pure_wheel_manifest),
+	TEST(test_unpack__modes),
+	TEST(test_unpack__data_dir_and_platlib),
+	TEST(test_unpack__names_versions_and_hashes),
+	TEST(test_unpack__newer_wheel_version_warns_once),
+	TEST(test_unpack__refusals),
+	TEST(test_unpack__limits_from_options),
+	TEST(test_unpack__sloppy_warns_or_fails_under_strict),
+	TEST(test_unpack__to_dir_no_cache),
+	TEST(test_unpack__same_wheel_two_names_one_entry),
+	TEST(test_unpack__missing_and_bad_arguments),
+	{ NULL, NULL }
+};
+
+int main(int argc, char **argv)
+{
+	return th_run(argc, argv, tests);
+}
