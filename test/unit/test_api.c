@@ -442,6 +442,151 @@ static void test_api__two_contexts_install_at_once(void)
 	free(wheel);
 }
 
+static void test_api__report_accessors_accept_null(void)
+{
+	const cinstall_result *res = (const cinstall_result *)1;
+	const cinstall_conflict *conf = (const cinstall_conflict *)1;
+	const char *const *warn = (const char *const *)1;
+
+	CHECK_INT(cinstall_report_results(&res, NULL), 0);
+	CHECK(res == NULL);
+	CHECK_INT(cinstall_report_conflicts(&conf, NULL), 0);
+	CHECK(conf == NULL);
+	CHECK_INT(cinstall_report_warnings(&warn, NULL), 0);
+	CHECK(warn == NULL);
+}
+
+/* Messages a host collects through its log callback. */
+struct logbook {
+	unsigned int errors, warnings;
+	char last_error[1024];
+};
+
+static void logbook_cb(cinstall_log_level level, const char *message, void *payload)
+{
+	struct logbook *lb = payload;
+
+	if (level == CINSTALL_LOG_ERROR) {
+		lb->errors++;
+		snprintf(lb->last_error, sizeof(lb->last_error), "%s", message);
+	} else if (level == CINSTALL_LOG_WARNING) {
+		lb->warnings++;
+	}
+}
+
+/* cache verify finds a file changed behind the cache's back and tells the
+ * host through the log callback; prune then removes the entry. */
+static void test_api__verify_reports_damage_through_log(void)
+{
+	cinstall_options o = CINSTALL_OPTIONS_INIT;
+	cinstall_cache_stats st;
+	cinstall_ctx *ctx = NULL;
+	struct logbook lb;
+	char *wheel = debian_wheel("wheel-*.whl"), *entry = NULL, path[4096];
+	uint64_t n = 99;
+	FILE *f;
+
+	memset(&lb, 0, sizeof(lb));
+	if (!wheel) {
+		th_skip("Debian's wheel wheel is not in " DEBIAN_WHEELS " (apt-get install python3-wheel-whl)");
+		return;
+	}
+	o.cache_dir = "cache";
+	o.flags = CINSTALL_OPT_NO_ENV;
+	o.log_cb = logbook_cb;
+	o.log_payload = &lb;
+	CHECK_OK(ctx, cinstall_ctx_new(&ctx, &o));
+	CHECK_OK(ctx, cinstall_unpack(&entry, ctx, wheel));
+	CHECK_OK(ctx, cinstall_cache_verify(&n, ctx));
+	CHECK_INT(n, 0);
+	CHECK_INT(lb.errors, 0);
+	if (!entry)
+		goto done;
+	snprintf(path, sizeof(path), "%s/tree/wheel/__init__.py", entry);
+	if (!(f = fopen(path, "a"))) {
+		th_fail(__FILE__, __LINE__, "cannot open %s", path);
+		goto done;
+	}
+	fputs("# changed behind the cache's back\n", f);
+	fclose(f);
+	CHECK_INT(cinstall_cache_verify(&n, ctx), CINSTALL_ECACHE);
+	CHECK_INT(n, 1);
+	CHECK(lb.errors >= 1);
+	CHECK_CONTAINS(lb.last_error, "wheel/__init__.py");
+	n = 0;
+	CHECK_OK(ctx, cinstall_cache_prune(&n, ctx));
+	CHECK(n >= 1);
+	CHECK_OK(ctx, cinstall_cache_info(&st, ctx));
+	CHECK_INT(st.entries, 0);
+	CHECK(access(entry, F_OK) != 0);
+done:
+	cinstall_free(entry);
+	cinstall_ctx_free(ctx);
+	free(wheel);
+}
+
+/* A directory forced to "no symlinks" gets real files in symlink mode; one
+ * left to probing gets symlinks (the test directory's filesystem has them). */
+static void test_api__symlink_support_override(void)
+{
+	const char *py = getenv("PYTHON") ? getenv("PYTHON") : "/usr/bin/python3";
+	cinstall_options o = CINSTALL_OPTIONS_INIT;
+	cinstall_install_options io = CINSTALL_INSTALL_OPTIONS_INIT;
+	cinstall_ctx *ctx = NULL;
+	char *wheel = debian_wheel("wheel-*.whl");
+	char cmd[1024], dir[4096];
+	struct stat st;
+	glob_t g;
+	const char *w;
+
+	if (!wheel) {
+		th_skip("Debian's wheel wheel is not in " DEBIAN_WHEELS " (apt-get install python3-wheel-whl)");
+		return;
+	}
+	w = wheel;
+	snprintf(cmd, sizeof(cmd), "'%s' -m venv --without-pip venv-a && '%s' -m venv --without-pip venv-b", py, py);
+	if (system(cmd) != 0) {
+		th_fail(__FILE__, __LINE__, "'%s' failed", cmd);
+		goto done;
+	}
+	o.cache_dir = "cache";
+	o.flags = CINSTALL_OPT_NO_ENV;
+	CHECK_OK(ctx, cinstall_ctx_new(&ctx, &o));
+	CHECK_INT(cinstall_symlink_support_set(ctx, "venv-b", 2), CINSTALL_EINVAL);
+	CHECK(*cinstall_error_message(ctx) != '\0');
+	CHECK_INT(cinstall_symlink_support_set(ctx, NULL, 0), CINSTALL_EINVAL);
+	snprintf(dir, sizeof(dir), "%s/venv-b", th_tmpdir());
+	CHECK_OK(ctx, cinstall_symlink_support_set(ctx, dir, 0));
+	io.link_mode = CINSTALL_LINK_SYMLINK;
+	io.python = "venv-a";
+	CHECK_OK(ctx, cinstall_install(NULL, ctx, &io, &w, 1));
+	io.python = "venv-b";
+	CHECK_OK(ctx, cinstall_install(NULL, ctx, &io, &w, 1));
+	if (glob("venv-a/lib/python3*/site-packages/wheel/__init__.py", 0, NULL, &g) == 0) {
+		CHECK(lstat(g.gl_pathv[0], &st) == 0 && S_ISLNK(st.st_mode));
+		globfree(&g);
+	} else {
+		th_fail(__FILE__, __LINE__, "venv-a has no wheel/__init__.py");
+	}
+	if (glob("venv-b/lib/python3*/site-packages/wheel/__init__.py", 0, NULL, &g) == 0) {
+		CHECK(lstat(g.gl_pathv[0], &st) == 0 && S_ISREG(st.st_mode));
+		globfree(&g);
+	} else {
+		th_fail(__FILE__, __LINE__, "venv-b has no wheel/__init__.py");
+	}
+	/* Back to probing: symlinks again. */
+	CHECK_OK(ctx, cinstall_symlink_support_set(ctx, dir, -1));
+	io.flags = CINSTALL_INSTALL_REINSTALL;
+	CHECK_OK(ctx, cinstall_install(NULL, ctx, &io, &w, 1));
+	if (glob("venv-b/lib/python3*/site-packages/wheel/__init__.py", 0, NULL, &g) == 0) {
+		CHECK(lstat(g.gl_pathv[0], &st) == 0 && S_ISLNK(st.st_mode));
+		globfree(&g);
+	}
+done:
+	cinstall_ctx_free(ctx);
+	free(wheel);
+}
+
 static const cinstall_test tests[] = {
 	TEST(test_api__version),
 	TEST(test_api__free_null_is_a_noop),
@@ -455,6 +600,9 @@ static const cinstall_test tests[] = {
 	TEST(test_api__two_contexts_two_threads),
 	TEST(test_api__two_contexts_one_cache),
 	TEST(test_api__two_contexts_install_at_once),
+	TEST(test_api__report_accessors_accept_null),
+	TEST(test_api__verify_reports_damage_through_log),
+	TEST(test_api__symlink_support_override),
 	{ NULL, NULL }
 };
 
