@@ -268,6 +268,12 @@ EOF
 	if [ $rc -ne 0 ] || ! grep -q '^ok api.ctypes-load' "$T/py.out"; then
 		fail api.ctypes "python exited $rc: $(tail -5 "$T/py.err")"
 	fi
+	# The binding as a command: the library's message reaches the user.
+	# shellcheck disable=SC2086
+	expect_error api.ctypes-cli-bad-wheel 1 \
+		"^error: broken-1.0-py3-none-any.whl: 'broken/__init__.py': sha256 does not match RECORD.*\(CINSTALL_ERECORD\)" \
+		env $pyenv "$PYTHON" "$TOP/examples/python/cinstall_ctypes.py" --lib "$BUILD/libcinstall.so.0" \
+		--cache-dir "$T/cache-py" install "$T/venv-py" "$broken"
 	# The venv's own python runs what the binding installed.
 	if [ "$("$T/venv-py/bin/python" -c 'import sys; print(sys.prefix)')" = "$T/venv-py" ]; then
 		ok api.ctypes-venv-sane
