@@ -197,6 +197,8 @@ static void test_scripts__parse_refusals(void)
 		{ "[console_scripts]\nfoo = a:b [x\n", "unexpected text" },
 		{ "[console_scripts]\nfoo = a:b;rm -rf\n", "unexpected text" },
 		{ "[console_scripts]\nfoo = a\n  :b\n", "several lines" },
+		/* an indented line after a key continues its value, even a section header */
+		{ "[console_scripts]\nfoo = a:b\n  [gui_scripts]\nbar = a:c\n", "several lines" },
 		{ "[console_scripts]\nfoo = a:b\nfoo = a:c\n", "defined twice" },
 		{ "[console_scripts]\nfoo = a:b\n[gui_scripts]\nfoo = a:c\n", "both console_scripts and gui_scripts" },
 		{ "[console_scripts]\nfoo = a:b\n[console_scripts]\nbar = a:c\n", "appears twice" },
