@@ -27,8 +27,10 @@ run_one() {
 	name=$1; shift
 	case $name in *${TESTS:-}*) ;; *) return 0 ;; esac
 	echo "== $name" >> "$log.err"
+	t0=$(date +%s)
 	"$@" > "$BUILD/test-out.txt" 2>>"$log.err"
 	rc=$?
+	echo "$(($(date +%s) - t0))s $name" >> "$BUILD/test-times.txt"
 	cat "$BUILD/test-out.txt" | tee -a "$log"
 	# A crash (a sanitizer abort, a signal) must not pass for success.
 	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$BUILD/test-out.txt"; then
@@ -37,6 +39,7 @@ run_one() {
 }
 
 : > "$log.err"
+: > "$BUILD/test-times.txt"
 for t in "$BUILD"/test/test_*; do
 	[ -x "$t" ] || continue
 	case $t in *.o|*.d) continue ;; esac
