@@ -53,33 +53,40 @@ from installer.destinations import SchemeDictionaryDestination
 from installer.sources import WheelFile
 from installer.utils import get_launcher_kind
 paths = sysconfig.get_paths()
+probe = os.environ.get("PROBE")
 for whl in sys.argv[1:]:
-    with WheelFile.open(whl) as src:
-        scheme = dict(paths)
-        scheme["headers"] = os.path.join(paths["include"], src.distribution)
-        dest = SchemeDictionaryDestination(scheme, interpreter=sys.executable,
-                                           script_kind=get_launcher_kind(),
-                                           bytecode_optimization_levels=[])
-        installer.install(src, dest, {"INSTALLER": b"installer"})
+    try:
+        with WheelFile.open(whl) as src:
+            scheme = dict(paths)
+            scheme["headers"] = os.path.join(paths["include"], src.distribution)
+            dest = SchemeDictionaryDestination(scheme, interpreter=sys.executable,
+                                               script_kind=get_launcher_kind(),
+                                               bytecode_optimization_levels=[])
+            installer.install(src, dest, {"INSTALLER": b"installer"})
+    except Exception:
+        if not probe:
+            raise
+        print(whl)  # collides with an earlier wheel of the set
 PY
 run_pip() { "$T/pipvenv/bin/python" -m pip --python "$1/bin/python" install -q --no-deps --no-index --no-compile $(cat "$T/set"); }
 run_installer() { PYTHONPATH=/usr/lib/python3/dist-packages "$1/bin/python" "$T/inst.py" $(cat "$T/set"); }
-# Drop wheels that pip or installer refuse (each alone), so all three install the same set.
-for w in $(cat "$T/set"); do
-	newvenv "$T/probe"
-	if ! "$T/pipvenv/bin/python" -m pip --python "$T/probe/bin/python" install -q --no-deps --no-index --no-compile "$w" > /dev/null 2>&1; then
-		echo "  (left out, pip refuses it: $(basename "$w"))"
-		continue
-	fi
-	newvenv "$T/probe"
-	if ! PYTHONPATH=/usr/lib/python3/dist-packages "$T/probe/bin/python" "$T/inst.py" "$w" > /dev/null 2>&1; then
-		echo "  (left out, pypa/installer refuses it: $(basename "$w"))"
-		continue
-	fi
-	echo "$w"
-done > "$T/set2"
-grep '^  (left' "$T/set2"
-grep -v '^  (left' "$T/set2" > "$T/set"
+# pypa/installer refuses some wheels, and refuses to overwrite: leave out
+# what it fails on (alone, or colliding with an earlier wheel of the set).
+newvenv "$T/probe"
+PROBE=1 PYTHONPATH=/usr/lib/python3/dist-packages "$T/probe/bin/python" "$T/inst.py" $(cat "$T/set") > "$T/drop" 2>/dev/null
+for w in $(cat "$T/drop"); do echo "  (left out, pypa/installer fails on it in this set: $(basename "$w"))"; done
+grep -vxF -f "$T/drop" "$T/set" > "$T/set2"; mv "$T/set2" "$T/set"
+# pip: one try with the whole set; wheel by wheel only if that fails.
+newvenv "$T/probe"
+if ! run_pip "$T/probe" > /dev/null 2>&1; then
+	for w in $(cat "$T/set"); do
+		newvenv "$T/probe"
+		"$T/pipvenv/bin/python" -m pip --python "$T/probe/bin/python" install -q --no-deps --no-index \
+			--no-compile "$w" > /dev/null 2>&1 || echo "$w"
+	done > "$T/drop"
+	for w in $(cat "$T/drop"); do echo "  (left out, pip refuses it: $(basename "$w"))"; done
+	grep -vxF -f "$T/drop" "$T/set" > "$T/set2"; mv "$T/set2" "$T/set"
+fi
 N=$(wc -l < "$T/set")
 files=$(for w in $(cat "$T/set"); do "$PYTHON" -c 'import zipfile,sys; print(len(zipfile.ZipFile(sys.argv[1]).namelist()))' "$w"; done | awk '{s+=$1} END {print s}')
 echo "wheels: $N ($files files), link mode $MODE, $ROUNDS rounds, $(nproc) CPUs, cinstall $("$CINSTALL" --version)"

@@ -834,6 +834,8 @@ static void finish(install *in, job *j)
 	size_t i;
 	int error = 0;
 
+	if (j->action == ACT_UNCHANGED)
+		return; /* counted as done before placing */
 	if (j->error || !j->placed_ok)
 		goto out;
 	if (cinstall_path__join(&dst, j->dist_info_dir, "RECORD") < 0 ||

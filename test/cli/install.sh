@@ -240,6 +240,29 @@ before=$(tree_digest "$T/v2")
 "$CINSTALL" uninstall --python "$T/v2" demo > /dev/null 2>&1
 find "$T/v2" -path '*demo*' | grep -q . && fail uninstall-pyc "demo files left: $(find "$T/v2" -path '*demo*' | head -3)" || ok uninstall-pyc
 
+# ---- on a terminal: a progress bar, erased; NO_COLOR: no escape codes ---
+if command -v script > /dev/null 2>&1; then
+	esc=$(printf '\033')
+	out=$(env -u CI -u NO_COLOR script -qec "'$CINSTALL' --python '$V' --reinstall '$demo2'" /dev/null 2>&1)
+	if printf '%s' "$out" | grep -q "${esc}\[K" && printf '%s' "$out" | grep -q 'Installed 1 package in'; then
+		ok tty-progress-bar
+	else
+		fail tty-progress-bar "no bar or no summary on a terminal: $(printf '%s' "$out" | od -c | head -3)"
+	fi
+	out=$(env -u CI NO_COLOR=1 script -qec "'$CINSTALL' --python '$V' --reinstall '$demo2'" /dev/null 2>&1)
+	if printf '%s' "$out" | grep -q "$esc"; then
+		fail tty-no-color "escape codes with NO_COLOR"
+	elif printf '%s' "$out" | grep -q 'Installed 1 package in'; then
+		ok tty-no-color
+	else
+		fail tty-no-color "no summary: $out"
+	fi
+	out=$(env -u CI script -qec "'$CINSTALL' -q --python '$V' --reinstall '$demo2'" /dev/null 2>&1)
+	[ -z "$out" ] && ok tty-quiet || fail tty-quiet "-q printed: $out"
+else
+	skip tty-progress-bar "script(1) is not installed (util-linux)"
+fi
+
 # ---- the same results with -j1 and -j4 ---------------------------------
 set -- "$demo1" "$other" "$third" "$c1"
 for j in 1 4; do
