@@ -444,6 +444,16 @@ done:
 	return error;
 }
 
+int cinstall_cache__sweep(cinstall_err *err, cinstall_ctx *ctx, uint64_t *removed)
+{
+	uint64_t n = 0;
+	int error = sweep(err, ctx, 1, &n);
+
+	if (removed)
+		*removed = n;
+	return error;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Entries                                                                  */
 /* ------------------------------------------------------------------------ */

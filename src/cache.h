@@ -34,6 +34,8 @@
 #ifndef CINSTALL_CACHE_H
 #define CINSTALL_CACHE_H
 
+#include <stdint.h>
+
 #include "buf.h"
 #include "cinstall.h"
 #include "err.h"
@@ -84,6 +86,10 @@ int cinstall_cache__publish(cinstall_cache_work *w, cinstall_err *err, cinstall_
 
 /* Remove the work directory (if still there), then its lock. */
 void cinstall_cache__work_release(cinstall_cache_work *w, cinstall_ctx *ctx);
+
+/* Remove the work directories of dead processes (see above).  Returns
+ * 0 or an error; *removed (may be NULL) counts what went. */
+int cinstall_cache__sweep(cinstall_err *err, cinstall_ctx *ctx, uint64_t *removed);
 
 /* Move entry `key` out of v1/wheels (atomically) and delete it. */
 int cinstall_cache__remove_entry(cinstall_err *err, cinstall_ctx *ctx, const char *key);

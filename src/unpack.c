@@ -1108,7 +1108,19 @@ int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, c
 		error = r;
 		goto done;
 	}
-	if ((error = cinstall_cache__init(err, ctx)) < 0 || (error = cinstall_cache__lock_key(&lock, err, ctx, key)) < 0)
+	if ((error = cinstall_cache__init(err, ctx)) < 0)
+		goto done;
+	/* Clear what killed processes left behind (cheap: one readdir). */
+	{
+		cinstall_err e = CINSTALL_ERR_INIT;
+		uint64_t swept = 0;
+		if (cinstall_cache__sweep(&e, ctx, &swept) < 0)
+			cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "%s", e.msg);
+		else if (swept)
+			cinstall_ctx__log(ctx, CINSTALL_LOG_INFO, "removed %llu leftovers of dead processes from the cache",
+			                  (unsigned long long)swept);
+	}
+	if ((error = cinstall_cache__lock_key(&lock, err, ctx, key)) < 0)
 		goto done;
 	/* Someone may have published it while we waited. */
 	r = cinstall_cache__lookup(&m, err, ctx, key);
