@@ -19,7 +19,7 @@ fi
 
 mnt=$T/exfat
 mkdir -p "$mnt"
-truncate -s 64M "$T/exfat.img"
+truncate -s 512M "$T/exfat.img"
 if ! dev=$(fs_loop "$T/exfat.img"); then
 	skip exfat "no loop device: $dev"
 	exit 0
@@ -91,4 +91,20 @@ if fs_place "$T/cross.out" --mode symlink "$T/wheel" "$mnt/site-cross" &&
 	ok exfat-symlink-from-ext4
 else
 	fail exfat-symlink-from-ext4 "$(cat "$T/cross.out")"
+fi
+
+# Through the command, cache and target on exFAT.
+if fs_have_cli exfat-cli; then
+	whl=$(fs_wheel)
+	for mode in hardlink symlink; do
+		if fs_install "$T/cli-$mode.out" --cache-dir "$mnt/ccache" --target "$mnt/cli-$mode" \
+		       --link-mode $mode "$whl" &&
+		   grep -q '"link_mode": "copy", "fallbacks": 1' "$T/cli-$mode.out" &&
+		   grep -q "cannot $mode files into" "$T/cli-$mode.out" &&
+		   [ -f "$mnt/cli-$mode/pip/__init__.py" ] && [ -z "$(find "$mnt/cli-$mode" -type l)" ]; then
+			ok exfat-cli-$mode-falls-back
+		else
+			fail exfat-cli-$mode-falls-back "$(cat "$T/cli-$mode.out")"
+		fi
+	done
 fi

@@ -71,3 +71,30 @@ if fs_place "$T/over.out" --mode copy --replace "$mnt/cache" "$mnt/linked" &&
 else
 	fail tmpfs-copy-over-hardlinks "$(head -5 "$T/over.out")"
 fi
+
+# Through the command: cache on $TMPDIR, target on the tmpfs.
+if fs_have_cli tmpfs-cli; then
+	whl=$(fs_wheel)
+	if fs_install "$T/cli.out" --cache-dir "$T/ccache" --target "$mnt/cli" "$whl" &&
+	   grep -q '"link_mode": "copy", "fallbacks": 1' "$T/cli.out" &&
+	   grep -q "Invalid cross-device link); falling back to copy. Use --link-mode=copy" "$T/cli.out"; then
+		ok tmpfs-cli-exdev-fallback
+	else
+		fail tmpfs-cli-exdev-fallback "$(cat "$T/cli.out")"
+	fi
+	if fs_install "$T/cli-copy.out" --cache-dir "$T/ccache" --target "$mnt/cli-copy" \
+	       --link-mode copy "$whl" &&
+	   grep -q '"link_mode": "copy", "fallbacks": 0' "$T/cli-copy.out" &&
+	   grep -q '"warnings": \[\]' "$T/cli-copy.out"; then
+		ok tmpfs-cli-copy-silent
+	else
+		fail tmpfs-cli-copy-silent "$(cat "$T/cli-copy.out")"
+	fi
+	if ! fs_install "$T/cli-strict.out" --cache-dir "$T/ccache" --target "$mnt/cli-strict" \
+	       --link-mode hardlink --strict-link-mode "$whl" &&
+	   grep -q "link mode hardlink is not supported in '$mnt/cli-strict" "$T/cli-strict.out"; then
+		ok tmpfs-cli-strict
+	else
+		fail tmpfs-cli-strict "$(cat "$T/cli-strict.out")"
+	fi
+fi

@@ -114,3 +114,33 @@ if ! fs_place "$T/strict.out" --strict --mode clone "$T/ext4-cache" "$mnt/site-s
 else
 	fail xfs-cross-device-strict "$(cat "$T/strict.out")"
 fi
+
+# Through the command: cinstall install --link-mode=... with cache and
+# target on XFS, then the cache on ext4.
+if fs_have_cli xfs-cli; then
+	whl=$(fs_wheel)
+	for mode in clone auto; do
+		if fs_install "$T/cli-$mode.out" --cache-dir "$mnt/ccache" --target "$mnt/cli-$mode" \
+		       --link-mode $mode "$whl" &&
+		   grep -q '"link_mode": "clone", "fallbacks": 0' "$T/cli-$mode.out" &&
+		   filefrag -v "$mnt/cli-$mode/pip/_internal/req/req_install.py" | grep -q shared; then
+			ok xfs-cli-$mode-clones
+		else
+			fail xfs-cli-$mode-clones "$(cat "$T/cli-$mode.out")"
+		fi
+	done
+	if fs_install "$T/cli-cross.out" --cache-dir "$T/ccache" --target "$mnt/cli-cross" "$whl" &&
+	   grep -q '"link_mode": "copy", "fallbacks": 1' "$T/cli-cross.out" &&
+	   grep -q 'Invalid cross-device link); falling back to copy' "$T/cli-cross.out"; then
+		ok xfs-cli-cross-device
+	else
+		fail xfs-cli-cross-device "$(cat "$T/cli-cross.out")"
+	fi
+	if ! fs_install "$T/cli-strict.out" --cache-dir "$T/ccache" --target "$mnt/cli-strict" \
+	       --link-mode clone --strict-link-mode "$whl" &&
+	   grep -q "link mode clone is not supported in '$mnt/cli-strict" "$T/cli-strict.out"; then
+		ok xfs-cli-strict
+	else
+		fail xfs-cli-strict "$(cat "$T/cli-strict.out")"
+	fi
+fi
