@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
 #include <sys/random.h>
+#endif
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,8 +142,10 @@ static uint64_t random64(void)
 	uint64_t r = 0;
 	struct timespec ts;
 
+#ifdef __linux__
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r))
 		return r;
+#endif
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	r = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)ts.tv_sec;
 	r ^= (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)&r;
@@ -336,12 +340,13 @@ static int wheel_error(cinstall_err *err, const char *wheel, const cinstall_err 
 	return cinstall_err__set(err, e->code, e->os_errno, "%s: %s", wheel, e->msg);
 }
 
-/* Auto mode prefers clone and takes hardlink when clone is not available;
- * that step is expected (most filesystems cannot clone) and is not a
- * fallback: no warning, not counted, not an error in strict mode. */
+/* Auto mode prefers clone and takes hardlink when the first file shows
+ * clone is not available; that step is expected (most filesystems cannot
+ * clone) and is not a fallback: no warning, not counted, not an error in
+ * strict mode.  A clone that stops working later (busy) is a fallback. */
 static int quiet_step(const cinstall_linker *l, const struct cinstall_link_ops *from)
 {
-	return l->requested == CINSTALL_LINK_AUTO && from->mode == CINSTALL_LINK_CLONE &&
+	return l->requested == CINSTALL_LINK_AUTO && !l->decided && from->mode == CINSTALL_LINK_CLONE &&
 	       l->cur + 1 < l->nchain && l->chain[l->cur + 1]->mode == CINSTALL_LINK_HARDLINK;
 }
 

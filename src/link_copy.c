@@ -26,6 +26,7 @@ static int copy_data(int in, int out)
 	ssize_t n;
 	int error = 0;
 
+#ifdef __linux__
 	for (;;) {
 		n = copy_file_range(in, NULL, out, NULL, COPY_CHUNK, 0);
 		if (n > 0)
@@ -42,6 +43,7 @@ static int copy_data(int in, int out)
 			break;
 		return -1;
 	}
+#endif
 	if (!(buf = malloc(RW_BUFSIZE))) {
 		errno = ENOMEM;
 		return -1;

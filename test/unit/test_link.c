@@ -1397,6 +1397,22 @@ static void test_fault__clone_eagain(void)
 	CHECK_CONTAINS(r.out, strerror(EAGAIN));
 	CHECK(tree_placed(&f, out));
 	run_free(&r);
+
+	/* In auto mode the rest of the wheel is hard linked, with a warning
+	 * (unlike the silent clone -> hardlink step on the first file). */
+	snprintf(out, sizeof(out), "%s/out4", f.dst);
+	{
+		const char *env[] = { "FAULT_CALL=ioctl", "FAULT_ERRNO=EAGAIN", "FAULT_AFTER=1", NULL };
+		const char *args[] = { "--mode", "auto", S("%s/tree", f.src), out, NULL };
+		RUN(&r, env, args);
+	}
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "result mode=hardlink fallbacks=1 files=4");
+	CHECK_CONTAINS(r.out, S("warning: %s: cannot clone files into '%s/pkg' (%s); falling back to hardlink",
+	                        WHEEL, out, strerror(EAGAIN)));
+	CHECK(tree_placed(&f, out));
+	CHECK(same_inode(S("%s/tree/pkg/c.py", f.src), S("%s/pkg/c.py", out)));
+	run_free(&r);
 	fx_done(&f);
 }
 
