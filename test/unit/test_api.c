@@ -7,6 +7,7 @@
  * python3-wheel-whl); tests that need them skip, saying so, when absent.
  */
 #include <glob.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -608,6 +609,9 @@ static const cinstall_test tests[] = {
 
 int main(int argc, char **argv)
 {
+	locale_t keep_utf8;
+	int r;
+
 	/* libarchive converts zip timestamps with mktime(), which calls glibc's
 	 * tzset under a lock ThreadSanitizer cannot see; with TZ unset every
 	 * call frees and re-copies the zone name, which TSan then reports as
@@ -615,5 +619,13 @@ int main(int argc, char **argv)
 	 * settle the zone once, before any thread starts. */
 	setenv("TZ", "UTC", 0);
 	tzset();
-	return th_run(argc, argv, tests);
+	/* Likewise the unpacker's newlocale("C.UTF-8")/freelocale pair: glibc
+	 * loads and unloads the locale data under its own locks (both calls are
+	 * MT-Safe), unseen by TSan.  Holding one reference for the whole run
+	 * keeps the data loaded, so the threads only share it. */
+	keep_utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	r = th_run(argc, argv, tests);
+	if (keep_utf8)
+		freelocale(keep_utf8);
+	return r;
 }
