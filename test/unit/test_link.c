@@ -132,6 +132,21 @@ static int count_named(const char *dir, const char *needle)
 	return n;
 }
 
+/* Number of lines of `text` starting with `prefix`. */
+static int count_lines(const char *text, const char *prefix)
+{
+	const char *p = text;
+	int n = 0;
+
+	while (p && *p) {
+		if (!strncmp(p, prefix, strlen(prefix)))
+			n++;
+		if ((p = strchr(p, '\n')))
+			p++;
+	}
+	return n;
+}
+
 /* A test's cache and target directories and its context, with the
  * warnings the context logged. */
 typedef struct fx {
@@ -952,7 +967,8 @@ static void *stress_writer(void *p)
 	cinstall_linker *l = NULL;
 	cinstall_link_req req;
 	char src[PATH_MAX + 32], dst[PATH_MAX + 32];
-	int i;
+	char *data;
+	int i, r;
 
 	snprintf(src, sizeof(src), "%s/v%d", a->f->src, a->id);
 	snprintf(dst, sizeof(dst), "%s/ns/__init__.py", a->f->dst);
@@ -963,12 +979,24 @@ static void *stress_writer(void *p)
 	req.src = src;
 	req.dst = dst;
 	req.mode = 0644;
+	if (!(data = malloc(stress_size(a->id)))) {
+		a->failures++;
+		cinstall_linker__free(l);
+		return NULL;
+	}
+	memset(data, 'A' + a->id, stress_size(a->id));
 	for (i = 0; i < STRESS_ROUNDS; i++) {
-		/* Half the rounds replace through a temporary, half try O_EXCL first. */
+		/* Copies that replace through a temporary, copies that try O_EXCL
+		 * first, and generated files written from memory. */
 		req.replace = (i + a->id) % 2;
-		if (cinstall_linker__copy(l, &err, &req) < 0 && !a->failures++)
+		if (i % 3 == 2)
+			r = cinstall_link__write_file(&err, a->f->ctx, dst, data, stress_size(a->id), 0644);
+		else
+			r = cinstall_linker__copy(l, &err, &req);
+		if (r < 0 && !a->failures++)
 			snprintf(a->msg, sizeof(a->msg), "%s", err.msg);
 	}
+	free(data);
 	cinstall_linker__free(l);
 	return NULL;
 }
@@ -1502,6 +1530,27 @@ static void test_fault__symlink_eperm(void)
 	CHECK(tree_placed(&f, out));
 	CHECK(!is_symlink(S("%s/pkg/a.py", out)));
 	run_free(&r);
+
+	/* Three wheels on one context into the same directories: the first
+	 * learns that bin/ refuses symlinks and the context remembers it per
+	 * directory, so the later wheels' first file (bin/tool again) falls
+	 * back without a symlink(2) call: one fault in all, one warning. */
+	snprintf(out, sizeof(out), "%s/out2", f.dst);
+	{
+		const char *env[] = { "FAULT_CALL=symlink", "FAULT_ERRNO=EPERM", NULL };
+		const char *args[] = { "--mode", "symlink", "--repeat", "3", S("%s/tree", f.src), out, NULL };
+		RUN(&r, env, args);
+	}
+	CHECK_INT(r.status, 0);
+	CHECK_INT(r.nfaults, 1);
+	CHECK_CONTAINS(r.faults, "/bin/tool");
+	CHECK_CONTAINS(r.out, "result mode=copy fallbacks=1 files=4\nresult mode=copy fallbacks=1 files=4\n"
+	                      "result mode=copy fallbacks=1 files=4\n");
+	CHECK_INT(count_named(S("%s/bin", out), "tool"), 1);
+	CHECK_INT(count_lines(r.out, "warning: "), 1);
+	CHECK_INT(count_named(S("%s/pkg", out), ".cinstall-"), 0);
+	CHECK(tree_placed(&f, out));
+	run_free(&r);
 	fx_done(&f);
 }
 
@@ -1616,7 +1665,7 @@ static int drive(int argc, char **argv)
 	const char *src = NULL, *dst = NULL, *wheel = WHEEL;
 	struct timespec t0, t1;
 	struct stat st;
-	int i, r = 0, timing = 0;
+	int i, r = 0, timing = 0, repeat = 1, round;
 	drv d;
 
 	memset(&d, 0, sizeof(d));
@@ -1636,6 +1685,8 @@ static int drive(int argc, char **argv)
 			o.flags |= CINSTALL_OPT_NO_SYMLINKS;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			d.quiet = 1;
+		} else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
+			repeat = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--time")) {
 			timing = 1;
 		} else if (!strcmp(argv[i], "--wheel") && i + 1 < argc) {
@@ -1648,7 +1699,7 @@ static int drive(int argc, char **argv)
 			dst = argv[i];
 		} else {
 			fprintf(stderr, "usage: %s --place [--mode M] [--strict] [--replace] "
-			        "[--copy-only] [--no-symlinks] [--quiet] [--time] SRC DST\n", argv[0]);
+			        "[--copy-only] [--no-symlinks] [--quiet] [--time] [--repeat N] SRC DST\n", argv[0]);
 			return 2;
 		}
 	}
@@ -1663,31 +1714,46 @@ static int drive(int argc, char **argv)
 		fprintf(stderr, "cinstall_ctx_new failed\n");
 		return 2;
 	}
-	if (cinstall_linker__new(&d.linker, &d.err, d.ctx, mode, flags, wheel) < 0)
-		goto out;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (mkdir(dst, 0755) < 0 && errno != EEXIST) {
-			r = cinstall_err__os(&d.err, "cannot create directory '%s'", dst);
-			goto out;
+	/* --repeat N: N wheels in turn (a linker each) on one context, the
+	 * later ones replacing what the first placed. */
+	for (round = 0; round < repeat && r == 0; round++) {
+		if (d.linker) {
+			printf("result mode=%s fallbacks=%u files=%llu\n",
+			       cinstall_link_mode_name(cinstall_linker__mode(d.linker)),
+			       cinstall_linker__fallbacks(d.linker), (unsigned long long)d.files);
+			cinstall_linker__free(d.linker);
+			d.linker = NULL;
+			d.files = 0;
+			d.replace = 1;
 		}
-		if (cinstall_buf__puts(&d.path_src, src) < 0 || cinstall_buf__puts(&d.path_dst, dst) < 0) {
-			r = cinstall_err__oom(&d.err);
+		if ((r = cinstall_linker__new(&d.linker, &d.err, d.ctx, mode, flags, wheel)) < 0)
 			goto out;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (stat(src, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (mkdir(dst, 0755) < 0 && errno != EEXIST) {
+				r = cinstall_err__os(&d.err, "cannot create directory '%s'", dst);
+				goto out;
+			}
+			cinstall_buf__truncate(&d.path_src, 0);
+			cinstall_buf__truncate(&d.path_dst, 0);
+			if (cinstall_buf__puts(&d.path_src, src) < 0 || cinstall_buf__puts(&d.path_dst, dst) < 0) {
+				r = cinstall_err__oom(&d.err);
+				goto out;
+			}
+			r = drv_walk(&d);
+		} else {
+			cinstall_link_req req = { src, dst, 0644, d.replace };
+			if (stat(src, &st) == 0)
+				req.mode = (uint32_t)(st.st_mode & 07777);
+			r = d.copy_only ? cinstall_linker__copy(d.linker, &d.err, &req)
+			                : cinstall_linker__place(d.linker, &d.err, &req);
+			d.files = 1;
 		}
-		r = drv_walk(&d);
-	} else {
-		cinstall_link_req req = { src, dst, 0644, d.replace };
-		if (stat(src, &st) == 0)
-			req.mode = (uint32_t)(st.st_mode & 07777);
-		r = d.copy_only ? cinstall_linker__copy(d.linker, &d.err, &req)
-		                : cinstall_linker__place(d.linker, &d.err, &req);
-		d.files = 1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (timing)
+			printf("time_ns %lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL +
+			                             (t1.tv_nsec - t0.tv_nsec));
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (timing)
-		printf("time_ns %lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL +
-		                             (t1.tv_nsec - t0.tv_nsec));
 out:
 	if (r < 0 || d.err.code < 0)
 		printf("error %d %d: %s\n", d.err.code, d.err.os_errno, d.err.msg);
