@@ -174,6 +174,12 @@ for bad in /etc/passwd ../../../../../../x; do
 	[ -e /etc/passwd ] || fail uninstall-etc-passwd "/etc/passwd is gone"
 	rm -rf "$SP/third_pkg-0.5.dist-info" "$SP/third_pkg.py"
 done
+# With --target, "../../x" leaves the target directory.
+"$CINSTALL" --target "$T/tgt2" --python "$V" "$third" > /dev/null 2>&1
+echo "../../x,," >> "$T/tgt2/third_pkg-0.5.dist-info/RECORD"
+before=$(tree_digest "$T/tgt2")
+expect_error uninstall-refuses-dotdot-target 10 "outside the environment" "$CINSTALL" uninstall --target "$T/tgt2" --python "$V" third_pkg
+[ "$before" = "$(tree_digest "$T/tgt2")" ] && ok uninstall-unchanged-target || fail uninstall-unchanged-target "files were removed"
 # A symlinked directory leading out of the environment.
 mkdir -p "$T/outside" && echo secret > "$T/outside/secret.py"
 ci "$third" > /dev/null 2>&1
