@@ -4,7 +4,7 @@
 #   make check           build and run the whole test suite
 #   make asan|ubsan|tsan the suite under a sanitizer (own build directory)
 #   make install PREFIX=/usr/local DESTDIR=
-#   make bench | fuzz | hdr-check | style | clean
+#   make bench | hdr-check | style | clean
 #
 # Overridable: CC CFLAGS LDFLAGS PREFIX DESTDIR BUILD SANITIZE WERROR=1 V=1
 
@@ -57,7 +57,7 @@ SONAME = libcinstall.so.$(SOVERSION)
 BIN    = $(BUILD)/cinstall
 
 .SECONDARY:
-.PHONY: all check unit asan ubsan tsan install uninstall clean bench fuzz hdr-check style demo
+.PHONY: all check unit asan ubsan tsan install uninstall clean bench hdr-check style demo
 
 all: $(STATIC) $(SHARED) $(BIN)
 
@@ -119,9 +119,6 @@ demo: all
 
 bench: all
 	$(Q)sh bench/run.sh
-
-fuzz:
-	$(Q)sh test/fuzz/run.sh
 
 style:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) src/*.h include/cinstall.h

@@ -167,6 +167,10 @@ CINSTALL_API const char *cinstall_error_message(const cinstall_ctx *ctx);
 /** @return the OS errno of the last failure on `ctx`, or 0. */
 CINSTALL_API int cinstall_error_errno(const cinstall_ctx *ctx);
 
+/** @return the CINSTALL_E* code of the last failure on `ctx`, or 0 (handy
+ *  for bindings that do not keep every return value). */
+CINSTALL_API int cinstall_error_last(const cinstall_ctx *ctx);
+
 /** @return the cache directory this context uses; borrowed. */
 CINSTALL_API const char *cinstall_cache_dir(const cinstall_ctx *ctx);
 
@@ -201,6 +205,7 @@ typedef struct cinstall_wheel_filename {
 CINSTALL_API int cinstall_wheel_filename_parse(cinstall_wheel_filename **out,
                                                cinstall_ctx *ctx, const char *path);
 
+/** Free a parsed file name.  NULL is a no-op. */
 CINSTALL_API void cinstall_wheel_filename_free(cinstall_wheel_filename *wf);
 
 /* ------------------------------------------------------------------------ */
@@ -229,7 +234,8 @@ typedef struct cinstall_cache_stats {
 	uint64_t leftovers;    /**< temporary directories of dead processes */
 } cinstall_cache_stats;
 
-/** Count the cache's entries, files and bytes (reads manifests only). */
+/** Count the cache's entries, files and bytes (reads manifests only).
+ *  @return 0, CINSTALL_EIO, CINSTALL_ENOMEM */
 CINSTALL_API int cinstall_cache_info(cinstall_cache_stats *out, cinstall_ctx *ctx);
 
 /**
@@ -243,10 +249,12 @@ CINSTALL_API int cinstall_cache_info(cinstall_cache_stats *out, cinstall_ctx *ct
 CINSTALL_API int cinstall_cache_verify(uint64_t *out_damaged, cinstall_ctx *ctx);
 
 /** Remove leftovers of dead processes and damaged or incomplete entries.
- *  @param[out] out_removed number of directories removed (may be NULL) */
+ *  @param[out] out_removed number of directories removed (may be NULL)
+ *  @return 0, CINSTALL_EIO, CINSTALL_ELOCK, CINSTALL_ENOMEM */
 CINSTALL_API int cinstall_cache_prune(uint64_t *out_removed, cinstall_ctx *ctx);
 
-/** Remove every entry of the cache (the directory itself stays). */
+/** Remove every entry of the cache (the directory itself stays).
+ *  @return 0, CINSTALL_EIO, CINSTALL_ELOCK */
 CINSTALL_API int cinstall_cache_clean(cinstall_ctx *ctx);
 
 /* ------------------------------------------------------------------------ */
@@ -270,7 +278,11 @@ CINSTALL_API int cinstall_link_mode_parse(cinstall_link_mode *out, const char *n
 /**
  * Override whether symlinks may be created in `dir` (and below): 1 allows,
  * 0 forces real files, -1 returns to probing (the default).  A probe's
- * result is remembered per directory on the context.
+ * result is remembered per directory on the context.  `dir` should be
+ * absolute: it is matched against absolute destination paths.
+ *
+ * @return 0, CINSTALL_EINVAL (ctx or dir NULL or empty, `supported` not
+ *         -1, 0 or 1), CINSTALL_ENOMEM
  */
 CINSTALL_API int cinstall_symlink_support_set(cinstall_ctx *ctx, const char *dir,
                                               int supported);
@@ -335,6 +347,8 @@ typedef struct cinstall_conflict {
 
 typedef struct cinstall_report cinstall_report;
 
+/* The report accessors accept a NULL report: they return 0 and set *out to NULL. */
+
 /** @return number of results; `*out` points at them (borrowed). */
 CINSTALL_API size_t cinstall_report_results(const cinstall_result **out,
                                             const cinstall_report *report);
@@ -344,6 +358,7 @@ CINSTALL_API size_t cinstall_report_conflicts(const cinstall_conflict **out,
 /** @return number of warnings; `*out` points at the messages (borrowed). */
 CINSTALL_API size_t cinstall_report_warnings(const char *const **out,
                                              const cinstall_report *report);
+/** Free a report.  NULL is a no-op. */
 CINSTALL_API void cinstall_report_free(cinstall_report *report);
 
 /**

@@ -121,6 +121,11 @@ int cinstall_error_errno(const cinstall_ctx *ctx)
 	return ctx ? ctx->err.os_errno : 0;
 }
 
+int cinstall_error_last(const cinstall_ctx *ctx)
+{
+	return ctx ? ctx->err.code : 0;
+}
+
 const char *cinstall_cache_dir(const cinstall_ctx *ctx)
 {
 	return ctx ? ctx->cache_dir : NULL;
