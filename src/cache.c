@@ -62,10 +62,16 @@ int cinstall_cache__init(cinstall_err *err, cinstall_ctx *ctx)
 		goto oom;
 	if (lstat(p.ptr, &st) == 0)
 		goto done;
-	/* Write the tag beside and rename it in, so it is never seen half written. */
-	if (cinstall_buf__printf(&tmp, "%s.%ld", p.ptr, (long)getpid()) < 0)
+	/* Write the tag beside and rename it in, so it is never seen half
+	 * written (a unique temporary: threads of one process may race here). */
+	if (cinstall_buf__printf(&tmp, "%s.XXXXXX", p.ptr) < 0)
 		goto oom;
-	fd = cinstall_sys__open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+	fd = mkostemp(tmp.ptr, O_CLOEXEC);
+	if (fd >= 0 && fchmod(fd, 0644) < 0) {
+		close(fd);
+		unlink(tmp.ptr);
+		fd = -1;
+	}
 	if (fd < 0 || cinstall_sys__write_all(fd, cachedir_tag, sizeof(cachedir_tag) - 1) < 0 ||
 	    cinstall_sys__close(fd) < 0 || rename(tmp.ptr, p.ptr) < 0) {
 		error = cinstall_err__os(err, "cannot write '%s'", p.ptr);
