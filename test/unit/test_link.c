@@ -756,6 +756,52 @@ static void test_link__replace_hardlink_into_cache(void)
 	fx_done(&f);
 }
 
+static void test_link__replace_symlink_into_cache(void)
+{
+	static const cinstall_link_mode modes[] = { CINSTALL_LINK_AUTO, CINSTALL_LINK_CLONE,
+		                                    CINSTALL_LINK_HARDLINK, CINSTALL_LINK_SYMLINK,
+		                                    CINSTALL_LINK_COPY };
+	cinstall_err err = CINSTALL_ERR_INIT;
+	const char *dst, *old;
+	size_t i;
+	int replace;
+	fx f;
+
+	if (fx_init(&f, 0) < 0)
+		return;
+	if (!can_symlink(&f)) {
+		th_skip("the target filesystem has no symlinks (%s)", f.dst);
+		fx_done(&f);
+		return;
+	}
+	CHECK_INT(put(S("%s/v2.py", f.src), "version 2\n", 0644), 0);
+	for (i = 0; i < 5; i++) {
+		for (replace = 0; replace < 2; replace++) {
+			/* An earlier symlink-mode install left a link to the previous
+			 * version's cache file: it is replaced, never written through. */
+			old = S("%s/v1-%zu-%d.py", f.src, i, replace);
+			dst = S("%s/mod%zu-%d.py", f.dst, i, replace);
+			CHECK_INT(put(old, "version 1, a longer file\n", 0644), 0);
+			CHECK_INT(symlink(old, dst), 0);
+			CHECK_INT(place_one(&f, modes[i], 0, S("%s/v2.py", f.src), dst, 0644, replace, NULL,
+			                    &err), 0);
+			CHECK(file_is(dst, "version 2\n"));
+			if (!file_is(old, "version 1, a longer file\n"))
+				th_fail(__FILE__, __LINE__, "mode %s replace=%d wrote through a symlink",
+				        cinstall_link_mode_name(modes[i]), replace);
+		}
+	}
+	/* A dangling link is replaced too. */
+	dst = S("%s/dangling.py", f.dst);
+	CHECK_INT(symlink(S("%s/gone.py", f.src), dst), 0);
+	CHECK_INT(place_one(&f, CINSTALL_LINK_COPY, 0, S("%s/v2.py", f.src), dst, 0644, 0, NULL, &err), 0);
+	CHECK(!is_symlink(dst));
+	CHECK(file_is(dst, "version 2\n"));
+	CHECK(access(S("%s/gone.py", f.src), F_OK) < 0);
+	CHECK_INT(count_named(f.dst, ".cinstall-"), 0);
+	fx_done(&f);
+}
+
 static void test_link__replace_refuses_directory(void)
 {
 	cinstall_err err = CINSTALL_ERR_INIT;
@@ -1781,6 +1827,7 @@ static const cinstall_test tests[] = {
 	TEST(test_link__auto_mode),
 	TEST(test_link__replace_existing),
 	TEST(test_link__replace_hardlink_into_cache),
+	TEST(test_link__replace_symlink_into_cache),
 	TEST(test_link__replace_refuses_directory),
 	TEST(test_link__first_file_fallback_exdev),
 	TEST(test_link__strict_mode),
