@@ -301,7 +301,10 @@ int cinstall_linker__new(cinstall_linker **out, cinstall_err *err, cinstall_ctx 
 		l->chain[l->nchain++] = &cinstall_link_hardlink_ops;
 		break;
 	case CINSTALL_LINK_SYMLINK:
-		l->chain[l->nchain++] = &cinstall_link_symlink_ops;
+		/* No symlinks at all on this context: real files, as asked, so
+		 * the mode used is copy and that is no fallback. */
+		if (!ctx->no_symlinks)
+			l->chain[l->nchain++] = &cinstall_link_symlink_ops;
 		break;
 	case CINSTALL_LINK_COPY:
 		break;

@@ -555,8 +555,9 @@ static void test_link__symlink_forced_off(void)
 	if (fx_init(&f, CINSTALL_OPT_NO_SYMLINKS) < 0)
 		return;
 	CHECK_INT(put(S("%s/a.py", f.src), "A\n", 0644), 0);
-	CHECK_INT(place_one(&f, CINSTALL_LINK_SYMLINK, 0, S("%s/a.py", f.src), S("%s/a.py", f.dst),
-	                    0644, 0, &used, &err), 0);
+	CHECK_INT(place_one(&f, CINSTALL_LINK_SYMLINK, CINSTALL_LINKER_STRICT, S("%s/a.py", f.src),
+	                    S("%s/a.py", f.dst), 0644, 0, &used, &err), 0);
+	CHECK_INT(used, CINSTALL_LINK_COPY);
 	CHECK(!is_symlink(S("%s/a.py", f.dst)));
 	CHECK(file_is(S("%s/a.py", f.dst), "A\n"));
 	CHECK_INT(f.warnings, 0);
