@@ -1075,6 +1075,24 @@ done:
 	return error;
 }
 
+static int check_cached_name(cinstall_err *err, const char *wheel, const cinstall_wheel_filename *wf,
+                             const cinstall_manifest *m)
+{
+	char *norm = cinstall_wheel__normalize_name(m->name);
+	int same = norm && !strcmp(norm, wf->normalized_name);
+
+	free(norm);
+	if (!same)
+		return cinstall_err__set(err, CINSTALL_EBADWHEEL, 0,
+		                         "%s: '%s/METADATA': Name '%s' does not match the file name ('%s')", wheel,
+		                         m->dist_info, m->name, wf->name);
+	if (!cinstall_wheel__version_eq(m->version, wf->version))
+		return cinstall_err__set(err, CINSTALL_EBADWHEEL, 0,
+		                         "%s: '%s/METADATA': Version '%s' does not match the file name ('%s')", wheel,
+		                         m->dist_info, m->version, wf->version);
+	return 0;
+}
+
 int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, cinstall_ctx *ctx, cinstall_err *err,
                            const char *wheel_path)
 {
@@ -1170,6 +1188,10 @@ int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, c
 	}
 	cinstall_ctx__log(ctx, CINSTALL_LOG_INFO, "unpacked %s into %s", wheel, entry.ptr);
 found:
+	/* The same bytes may come under another file name: it must still name
+	 * the distribution inside (checked on a cold unpack by finish()). */
+	if (cached && (error = check_cached_name(err, wheel, wf, m)) < 0)
+		goto done;
 	if (m->sloppy) {
 		/* RECORD was sloppy when this entry was made. */
 		if (ctx->opts.flags & CINSTALL_OPT_STRICT) {

@@ -81,10 +81,15 @@ cp "$FIXTURES/simple-1.0-py3-none-any.whl" "$T/simple-1.0-py2.py3-none-any.whl"
 a=$("$CINSTALL" unpack "$FIXTURES/simple-1.0-py3-none-any.whl")
 b=$("$CINSTALL" unpack "$T/simple-1.0-py2.py3-none-any.whl")
 [ -n "$a" ] && [ "$a" = "$b" ] && ok unpack_same_bytes_one_entry || fail unpack_same_bytes_one_entry "'$a' != '$b'"
+# ... but cached bytes under a name that is not theirs are still refused.
+cp "$FIXTURES/simple-1.0-py3-none-any.whl" "$T/other-1.0-py3-none-any.whl"
+expect_error unpack_cached_wrong_name 3 "other-1.0-py3-none-any.whl: 'simple-1.0.dist-info/METADATA': Name 'simple' does not match the file name \('other'\)" \
+	"$CINSTALL" unpack "$T/other-1.0-py3-none-any.whl"
 
 # --- real wheels -------------------------------------------------------------
+ensurepip_dir=$("$PYTHON" -c 'import ensurepip, os; print(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled"))' 2>/dev/null)
 real_wheels() {
-	for d in "$SHARED_WHEELS" /usr/share/python-wheels; do
+	for d in "$SHARED_WHEELS" /usr/share/python-wheels "$ensurepip_dir"; do
 		[ -n "$d" ] && [ -d "$d" ] && ls "$d"/*.whl 2>/dev/null
 	done
 }
