@@ -556,6 +556,14 @@ static int clear_dst(install *in, job *j, const char *dst)
 	if (S_ISDIR(st.st_mode))
 		return cinstall_err__set(&j->err, CINSTALL_EIO, EISDIR, "%s: cannot install '%s': a directory is there",
 		                         j->label, dst);
+	/* Our own file (a launcher named like a .data script): replace it;
+	 * stashing it would bring it back on undo. */
+	for (size_t i = j->nplaced; i-- > 0;)
+		if (!strcmp(j->placed[i], dst)) {
+			if (unlink(dst) < 0 && errno != ENOENT)
+				return cinstall_err__os(&j->err, "%s: cannot replace '%s'", j->label, dst);
+			return 0;
+		}
 	return stash_file(in, j, dst);
 }
 

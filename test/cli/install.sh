@@ -144,6 +144,27 @@ after=$(tree_digest "$V")
 check rollback-import "$PY" -c 'import demo, sys; sys.exit(demo.VERSION != "2.0")'
 rm -rf "$SP/zzz_blocker"
 
+# The same with a fault: link(2) fails with ENOSPC on the third file of an
+# upgrade (test/shim/fault.c); v2 must be back intact.
+SHIM=$BUILD/test/shim/fault.so
+if [ -f "$SHIM" ]; then
+	pre=$(ldd "$CINSTALL" 2>/dev/null | awk '/libasan/ { print $3 }')
+	demo4=$(mkwheel "$W/v3" demo 4.0 'demo/__init__.py=VERSION = "4.0"\n' 'demo/a.py=a\n' 'demo/b.py=b\n' 'demo/c.py=c\n')
+	before=$(tree_digest "$V")
+	LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=link,linkat FAULT_ERRNO=ENOSPC FAULT_AFTER=2 FAULT_MATCH=site-packages \
+		FAULT_REPORT="$T/faults" "$CINSTALL" --python "$V" --link-mode=hardlink "$demo4" > "$T/out" 2>&1
+	rc=$?
+	if [ ! -s "$T/faults" ]; then
+		fail fault-rollback "the fault did not fire (rc $rc): $(cat "$T/out")"
+	elif [ $rc -eq 4 ] && [ "$before" = "$(tree_digest "$V")" ]; then
+		ok fault-rollback
+	else
+		fail fault-rollback "exit $rc, venv changed: $(cat "$T/out")"
+	fi
+else
+	skip fault-rollback "no fault shim at $SHIM (make unit builds it)"
+fi
+
 # ---- sync, -r ----------------------------------------------------------
 printf '# wheels\n%s\n\n%s  # trailing comment\n' "$other" "$third" > "$T/reqs.txt"
 ci -r "$T/reqs.txt" > "$T/out" 2>&1 && [ -d "$SP/other" ] && [ -f "$SP/third_pkg.py" ] && ok requirement-file || fail requirement-file "$(cat "$T/out")"
