@@ -207,6 +207,7 @@ int cinstall_cache__lock_key(cinstall_cache_lock *l, cinstall_err *err, cinstall
 				goto done;
 			}
 			warn_no_locks(ctx, p.ptr, errno);
+			unlink(p.ptr); /* useless without locks: leave nothing behind */
 			close(fd);
 			fd = -1;
 			goto done; /* not held: l->fd stays -1 */
