@@ -317,7 +317,7 @@ int cmd_install(cli *c, int argc, char **argv)
 			rc = EXIT_IO;
 			goto done;
 		}
-	if (!wl.n && !sync) {
+	if (!wl.n) { /* sync with nothing would empty the environment: refused, as uv does */
 		rc = cli_usage_error(c, "no wheel given");
 		goto done;
 	}

@@ -175,6 +175,7 @@ else
 	fail sync "after sync: $(ls "$SP" | tr '\n' ' ') / $(cat "$T/out")"
 fi
 "$CINSTALL" sync --python "$V" "$other" "$demo2" > /dev/null 2>&1 && [ -d "$SP/demo" ] && ok sync-adds || fail sync-adds "demo not installed by sync"
+expect_error sync-needs-wheels 2 "no wheel given" "$CINSTALL" sync --python "$V"
 grep -q 'Uninstalled 2 packages' "$T/out" && ok sync-summary || fail sync-summary "$(cat "$T/out")"
 
 # ---- uninstall ---------------------------------------------------------
