@@ -61,6 +61,21 @@ done < "$FIXTURES/hostile.tsv"
 [ "$(tree_digest "$C")" = "$before" ] && ok unpack_hostile_cache_unchanged || fail unpack_hostile_cache_unchanged "the cache changed"
 no_leftovers unpack_hostile_no_leftovers
 
+# A disk filling up mid-unpack: an I/O error, and the cache as it was.
+SHIM=$BUILD/test/shim/fault.so
+if [ -n "${SANITIZE:-}" ]; then
+	skip unpack_enospc "the fault shim is not preloaded under sanitizers"
+elif [ ! -f "$SHIM" ]; then
+	skip unpack_enospc "no $SHIM (make unit builds it)"
+else
+	expect_error unpack_enospc 4 "eppkg-1.0-py3-none-any.whl: 'eppkg/.*': cannot write: No space left on device" \
+		env FAULT_CALL=write FAULT_ERRNO=ENOSPC FAULT_MATCH=/tree/ FAULT_REPORT="$T/faults" LD_PRELOAD="$SHIM" \
+		"$CINSTALL" unpack "$FIXTURES/eppkg-1.0-py3-none-any.whl"
+	[ -s "$T/faults" ] && ok unpack_enospc_fired || fail unpack_enospc_fired "no fault was injected"
+	[ "$(tree_digest "$C")" = "$before" ] && ok unpack_enospc_cache_unchanged || fail unpack_enospc_cache_unchanged "the cache changed"
+	no_leftovers unpack_enospc_no_leftovers
+fi
+
 # --- sloppy RECORDs: warnings by default, errors under --strict -------------
 while IFS='	' read -r w re; do
 	expect_error "unpack_strict_$w" 3 "$re.*strict mode" "$CINSTALL" unpack --strict "$FIXTURES/sloppy/$w"
