@@ -60,6 +60,7 @@ typedef struct moved {
 
 typedef struct dirset {
 	char *dir;
+	int ours;         /* created by this wheel: no file can be there yet */
 	UT_hash_handle hh;
 } dirset;
 
@@ -100,6 +101,8 @@ typedef struct job {
 
 typedef struct conflict_ent {
 	const char *rel;
+	size_t job;
+	dest *d;
 	UT_hash_handle hh;
 } conflict_ent;
 
@@ -457,7 +460,7 @@ static int ensure_dir(job *j, const char *dir)
 	dirset *e;
 	char *copy, *slash;
 	struct stat st;
-	int error;
+	int error, ours = 0;
 
 	HASH_FIND_STR(j->dirs, dir, e);
 	if (e)
@@ -465,6 +468,7 @@ static int ensure_dir(job *j, const char *dir)
 	if (!(copy = strdup(dir)))
 		return cinstall_err__oom(&j->err);
 	if (mkdir(dir, 0755) == 0) {
+		ours = 1;
 		if (PUSH(j->created, j->ncreated, j->capcreated, copy) < 0) {
 			free(copy);
 			return cinstall_err__oom(&j->err);
@@ -494,12 +498,16 @@ static int ensure_dir(job *j, const char *dir)
 		return cinstall_err__oom(&j->err);
 	}
 	e->dir = copy;
+	e->ours = ours;
 	HASH_ADD_KEYPTR(hh, j->dirs, e->dir, strlen(e->dir), e);
 	return 0;
 }
 
-static int ensure_parent(job *j, const char *path)
+/* Make sure the parent of `path` exists; *fresh: this wheel created it. */
+static int ensure_parent(job *j, const char *path, int *fresh)
 {
+	dirset *e;
+	int error;
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	size_t len = slash ? (size_t)(slash - path) : 0;
@@ -508,7 +516,12 @@ static int ensure_parent(job *j, const char *path)
 		return cinstall_err__set(&j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': bad path", path);
 	memcpy(dir, path, len);
 	dir[len] = '\0';
-	return ensure_dir(j, dir);
+	if ((error = ensure_dir(j, dir)) < 0)
+		return error;
+	HASH_FIND_STR(j->dirs, dir, e);
+	if (fresh)
+		*fresh = e && e->ours;
+	return 0;
 }
 
 /* Move `path` into the stash (created on first use), to be put back on failure. */
@@ -584,7 +597,7 @@ static int write_generated(install *in, job *j, const char *dst, const void *dat
 {
 	int error;
 
-	if ((error = ensure_parent(j, dst)) < 0 || (error = clear_dst(in, j, dst)) < 0)
+	if ((error = ensure_parent(j, dst, NULL)) < 0 || (error = clear_dst(in, j, dst)) < 0)
 		return error;
 	if ((error = cinstall_link__write_file(&j->err, in->ctx, dst, data, len, mode)) < 0)
 		return error;
@@ -635,17 +648,19 @@ static int place_file(install *in, job *j, const dest *d)
 {
 	cinstall_buf src = CINSTALL_BUF_INIT;
 	cinstall_link_req req;
-	int error = 0;
+	int error = 0, fresh = 0;
 
 	if (cinstall_path__join(&src, j->tree, d->f->path) < 0)
 		return cinstall_err__oom(&j->err);
-	if ((error = ensure_parent(j, d->dst)) < 0)
+	if ((error = ensure_parent(j, d->dst, &fresh)) < 0)
 		goto done;
 	if (d->script) {
 		error = place_script(in, j, d, src.ptr);
 		goto done;
 	}
-	if ((error = clear_dst(in, j, d->dst)) < 0)
+	/* In a directory this wheel created, only another wheel of this
+	 * install could have put a file (d->conflict); else look first. */
+	if ((!fresh || d->conflict) && (error = clear_dst(in, j, d->dst)) < 0)
 		goto done;
 	if (in->opts->flags & CINSTALL_INSTALL_NO_CACHE) {
 		/* The unpacked tree is ours and on this filesystem: move the file in. */
@@ -1065,12 +1080,29 @@ static int find_conflicts(install *in, cinstall_err *err)
 		job *j = &in->jobs[i];
 		if (j->error || j->action == ACT_UNCHANGED)
 			continue;
-		for (k = 0; k < j->ndests; k++)
-			if (cinstall_conflicts__add(c, j->m->name, j->dests[k].rel, j->dests[k].f->size,
-			                            j->dests[k].f->xxh3[0] ? j->dests[k].f->xxh3 : NULL) < 0) {
+		for (k = 0; k < j->ndests; k++) {
+			dest *d = &j->dests[k];
+			if (cinstall_conflicts__add(c, j->m->name, d->rel, d->f->size, d->f->xxh3[0] ? d->f->xxh3 : NULL) < 0) {
 				error = cinstall_err__oom(err);
 				goto done;
 			}
+			/* A path two wheels write, identical or not, is placed by
+			 * replacing (temporary + rename), so neither trips on the other. */
+			HASH_FIND_STR(table, d->rel, e);
+			if (e) {
+				if (e->job != i)
+					d->conflict = e->d->conflict = 1;
+				continue;
+			}
+			if (!(e = calloc(1, sizeof(*e)))) {
+				error = cinstall_err__oom(err);
+				goto done;
+			}
+			e->rel = d->rel;
+			e->job = i;
+			e->d = d;
+			HASH_ADD_KEYPTR(hh, table, e->rel, strlen(e->rel), e);
+		}
 	}
 	if (cinstall_conflicts__list(&list, &n, c) < 0) {
 		error = cinstall_err__oom(err);
@@ -1091,28 +1123,7 @@ static int find_conflicts(install *in, cinstall_err *err)
 		cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING,
 		                  "'%s' is installed by both %s and %s, with different content", list[i].path,
 		                  list[i].dist_a, list[i].dist_b);
-		HASH_FIND_STR(table, list[i].path, e);
-		if (e)
-			continue;
-		if (!(e = calloc(1, sizeof(*e)))) {
-			error = cinstall_err__oom(err);
-			goto done;
-		}
-		e->rel = list[i].path;
-		HASH_ADD_KEYPTR(hh, table, e->rel, strlen(e->rel), e);
 	}
-	/* Files more than one wheel writes are placed by replacing. */
-	if (table)
-		for (i = 0; i < in->n; i++) {
-			job *j = &in->jobs[i];
-			if (j->error || j->action == ACT_UNCHANGED)
-				continue;
-			for (k = 0; k < j->ndests; k++) {
-				HASH_FIND_STR(table, j->dests[k].rel, e);
-				if (e)
-					j->dests[k].conflict = 1;
-			}
-		}
 done:
 	HASH_ITER(hh, table, e, tmp) {
 		HASH_DEL(table, e);

@@ -248,6 +248,20 @@ expect_error conflicts-error 6 "clash/shared.py" ci --conflicts=error "$c1" "$c2
 [ "$before" = "$(tree_digest "$V")" ] && ok conflicts-error-nothing-placed || fail conflicts-error-nothing-placed "the venv changed"
 expect_error conflicts-warn 0 "warning: .*clash/shared.py" ci "$c1" "$c2"
 
+# Two wheels shipping the same file with the same bytes (a namespace
+# package's __init__.py): no conflict, no failure, whichever lands first.
+ns1=$(mkwheel "$W/c1" ns_a 1.0 'nsx/__init__.py=# ns\n' 'nsx/a.py=A = 1\n')
+ns2=$(mkwheel "$W/c2" ns_b 1.0 'nsx/__init__.py=# ns\n' 'nsx/b.py=B = 1\n')
+for i in 1 2 3; do
+	"$PYTHON" -m venv --without-pip "$T/nsv$i"
+	"$CINSTALL" --python "$T/nsv$i" -j 2 --link-mode=hardlink "$ns1" "$ns2" > "$T/out" 2>&1 || break
+done
+if grep -q 'warning\|error' "$T/out" || ! "$T/nsv$i/bin/python" -c 'import nsx.a, nsx.b' 2>/dev/null; then
+	fail shared-identical-file "$(cat "$T/out")"
+else
+	ok shared-identical-file
+fi
+
 # ---- --target, --prefix, --no-cache, --compile-bytecode ----------------
 "$CINSTALL" --target "$T/tgt" --python "$V" "$demo2" > "$T/out" 2>&1
 [ -f "$T/tgt/demo/__init__.py" ] && [ -d "$T/tgt/demo-2.0.dist-info" ] && ok target || fail target "$(cat "$T/out"; ls -R "$T/tgt" 2>&1 | head)"
