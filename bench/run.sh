@@ -1,8 +1,9 @@
 #!/bin/sh
-# bench/run.sh [NAME...] - run the benchmarks bench/*.sh (all but this
-# script, or only those whose file name contains one of the NAMEs), one
-# after another, and keep what they print in bench/results/<date>.md with
-# the machine, the commit and each script's exit status.
+# bench/run.sh [NAME...] - run the benchmarks and keep what they print in
+# bench/results/<date>.md with the machine, the commit and each script's exit
+# status.  With no NAME: bench/compare.sh, the full comparison (`make bench`;
+# its chart goes to bench/results/<date>.png).  With NAMEs: the bench/*.sh
+# scripts whose file name contains one of them (e.g. `unpack link install`).
 #
 # Each benchmark measures cinstall against its baselines in the same run
 # (see BENCHMARKS.md).  $BUILD (default: build) names the build to measure;
@@ -22,6 +23,7 @@ scripts=
 for s in bench/*.sh; do
 	[ -f "$s" ] || continue
 	[ "$s" = bench/run.sh ] && continue
+	[ $# -eq 0 ] && [ "$s" != bench/compare.sh ] && continue
 	if [ $# -gt 0 ]; then
 		want=0
 		for n in "$@"; do
@@ -44,6 +46,7 @@ while [ -e "$out" ]; do
 	i=$((i + 1))
 	out=bench/results/$day-$i.md
 done
+export BENCH_OUT="$top/${out%.md}"
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
 {
@@ -61,16 +64,19 @@ trap 'rm -f "$rcfile"' EXIT
 status=0
 for s in $scripts; do
 	echo "== $s" >&2
+	# bench/compare.sh prints Markdown; the others plain text.
+	fence='```'
+	[ "$s" = bench/compare.sh ] && fence=
 	{
 		echo "## $(basename "$s")"
 		echo
-		echo '```'
+		[ -z "$fence" ] || echo "$fence"
 	} >> "$out"
 	# A pipeline's status is tee's: the script's own goes through a file.
 	{ sh "$s" 2>&1; echo $? > "$rcfile"; } | tee -a "$out"
 	rc=$(cat "$rcfile")
 	{
-		echo '```'
+		[ -z "$fence" ] || echo "$fence"
 		echo
 		[ "$rc" -eq 0 ] || echo "**$(basename "$s") exited $rc**"
 		echo
