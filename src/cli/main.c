@@ -166,6 +166,14 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int rc;
 
+	/*
+	 * libarchive turns each zip entry's DOS time into a time_t with
+	 * mktime(), and with TZ unset glibc stats /etc/localtime on every call:
+	 * one system call per file of every wheel.  Naming the same zone file
+	 * explicitly lets glibc load it once.
+	 */
+	if (!getenv("TZ"))
+		setenv("TZ", ":/etc/localtime", 0);
 	memset(&c, 0, sizeof(c));
 	c.opts = defaults;
 	c.prog = "cinstall";
