@@ -48,15 +48,26 @@ int cinstall_buf__putc(cinstall_buf *b, char c)
 	return cinstall_buf__put(b, &c, 1);
 }
 
+/* Formats once into the spare room when the result fits (the usual case
+ * with a reused buffer), twice only when the buffer has to grow. */
 int cinstall_buf__printf(cinstall_buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? b->ptr + b->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || cinstall_buf__grow(b, (size_t)n) < 0)
+	if (n < 0)
+		return CINSTALL_ENOMEM;
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (room)
+		b->ptr[b->len] = '\0'; /* unchanged on failure below */
+	if (cinstall_buf__grow(b, (size_t)n) < 0)
 		return CINSTALL_ENOMEM;
 	va_start(ap, fmt);
 	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);

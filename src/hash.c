@@ -11,6 +11,8 @@
 
 struct cinstall_sha {
 	EVP_MD_CTX *md;
+	cinstall_hash_algo algo; /* the digest `md` holds, once `ready` */
+	int ready;
 };
 
 struct cinstall_xxh {
@@ -74,11 +76,21 @@ int cinstall_sha__new(cinstall_sha **out, cinstall_hash_algo algo, cinstall_err 
 	return 0;
 }
 
+/*
+ * With OpenSSL 3, initialising with EVP_sha256() fetches the implementation
+ * anew each time (thousands of instructions, more than hashing a small
+ * file); re-initialising with no type keeps the one the context holds.
+ */
 int cinstall_sha__reset(cinstall_sha *s, cinstall_hash_algo algo, cinstall_err *err)
 {
-	if (EVP_DigestInit_ex(s->md, md_of(algo), NULL) != 1)
+	const EVP_MD *type = (s->ready && s->algo == algo) ? NULL : md_of(algo);
+
+	s->ready = 0;
+	if (EVP_DigestInit_ex(s->md, type, NULL) != 1)
 		return cinstall_err__set(err, CINSTALL_ERROR, 0, "cannot initialise %s",
 		                         cinstall_hash__algo_name(algo));
+	s->algo = algo;
+	s->ready = 1;
 	return 0;
 }
 

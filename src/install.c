@@ -160,13 +160,15 @@ static void sha256_b64(char out[CINSTALL_B64_MAX], const void *data, size_t len,
 static int add_row(job *j, const char *path, const char *b64, int64_t size)
 {
 	row r;
-	cinstall_buf h = CINSTALL_BUF_INIT;
+	size_t n = b64 ? strlen(b64) : 0;
 
 	r.path = strdup(path);
 	r.hash = NULL;
 	r.size = size;
-	if (b64 && cinstall_buf__printf(&h, "sha256=%s", b64) == 0)
-		r.hash = cinstall_buf__detach(&h);
+	if (b64 && (r.hash = malloc(7 + n + 1))) {
+		memcpy(r.hash, "sha256=", 7);
+		memcpy(r.hash + 7, b64, n + 1);
+	}
 	if (!r.path || (b64 && !r.hash) || PUSH(j->rows, j->nrows, j->caprows, r) < 0) {
 		free(r.path);
 		free(r.hash);

@@ -216,7 +216,15 @@ int cinstall_record__write_row(cinstall_buf *out, const char *path, const char *
 	if (put_field(out, path) < 0 || cinstall_buf__putc(out, ',') < 0 ||
 	    put_field(out, hash ? hash : "") < 0 || cinstall_buf__putc(out, ',') < 0)
 		return CINSTALL_ENOMEM;
-	if (size >= 0 && cinstall_buf__printf(out, "%lld", (long long)size) < 0)
-		return CINSTALL_ENOMEM;
+	if (size >= 0) {
+		char digits[24], *p = digits + sizeof(digits);
+		uint64_t v = (uint64_t)size;
+
+		*--p = '\n';
+		do
+			*--p = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		return cinstall_buf__put(out, p, (size_t)(digits + sizeof(digits) - p));
+	}
 	return cinstall_buf__putc(out, '\n');
 }
