@@ -28,7 +28,11 @@ PYTHONPATH=/usr/lib/python3/dist-packages "$PYTHON" -c 'import installer' 2>/dev
 	{ echo "bench/install.sh: pypa/installer is missing (python3-installer)" >&2; exit 1; }
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
-newvenv() { rm -rf "$1"; "$PYTHON" -m venv --without-pip "$1"; }
+# Old trees are renamed aside, never deleted between runs: on ext4 a tree
+# created right after a large deletion is several times slower for ~30 s.
+# The trap deletes them all at the end.
+aside() { [ ! -e "$1" ] || mv "$1" "$T/aside.$(date +%s%N)"; }
+newvenv() { aside "$1"; "$PYTHON" -m venv --without-pip "$1"; }
 
 # The pip that runs pip: a venv of its own with Debian's pip wheel.
 newvenv "$T/pipvenv"
@@ -102,14 +106,14 @@ for r in $(seq 1 "$ROUNDS"); do
 		case $tool in
 		pip) t0=$(ms); run_pip "$T/v" || echo "pip failed" >&2; t1=$(ms) ;;
 		installer) t0=$(ms); run_installer "$T/v" || echo "installer failed" >&2; t1=$(ms) ;;
-		cold) rm -rf "$T/cache"; t0=$(ms); "$CINSTALL" --python "$T/v" -q --link-mode="$MODE" $(cat "$T/set") || echo "cinstall failed" >&2; t1=$(ms) ;;
+		cold) aside "$T/cache"; t0=$(ms); "$CINSTALL" --python "$T/v" -q --link-mode="$MODE" $(cat "$T/set") || echo "cinstall failed" >&2; t1=$(ms) ;;
 		warm) newvenv "$T/probe2"; "$CINSTALL" --python "$T/probe2" -q $(cat "$T/set") > /dev/null 2>&1 || true
 		      t0=$(ms); "$CINSTALL" --python "$T/v" -q --link-mode="$MODE" $(cat "$T/set") || echo "cinstall failed" >&2; t1=$(ms) ;;
 		esac
 		echo "$tool $((t1 - t0))" >> "$T/times"
 	done
 	# The physical floor: cp -al of the tree cinstall just installed.
-	rm -rf "$T/cpal"; t0=$(ms); cp -al "$T/v" "$T/cpal"; t1=$(ms); echo "cpal $((t1 - t0))" >> "$T/times"
+	aside "$T/cpal"; t0=$(ms); cp -al "$T/v" "$T/cpal"; t1=$(ms); echo "cpal $((t1 - t0))" >> "$T/times"
 done
 median() { grep "^$1 " "$T/times" | cut -d' ' -f2 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 pip=$(median pip); inst=$(median installer); cold=$(median cold); warm=$(median warm); cpal=$(median cpal)
