@@ -93,6 +93,7 @@ typedef struct job {
 	moved *moves;
 	size_t nmoves, capmoves;
 	cinstall_linker *linker;
+	cinstall_sha *sha;        /* reused for generated files and .pyc rows */
 	cinstall_link_mode mode_used;
 	unsigned int fallbacks;
 	uint64_t files;
@@ -141,19 +142,22 @@ static int grow_array(void **arr, size_t *cap, size_t size)
 	return 0;
 }
 
-static void sha256_b64(char out[CINSTALL_B64_MAX], const void *data, size_t len, cinstall_err *err,
-                       int *error)
+/* `*sha` is made on first use and kept: a new one costs more than hashing. */
+static void sha256_b64(char out[CINSTALL_B64_MAX], cinstall_sha **sha, const void *data, size_t len,
+                       cinstall_err *err, int *error)
 {
 	unsigned char digest[CINSTALL_DIGEST_MAX];
-	cinstall_sha *sha = NULL;
 	size_t n;
 
 	out[0] = '\0';
-	if ((*error = cinstall_sha__new(&sha, CINSTALL_HASH_SHA256, err)) < 0)
+	if (*sha)
+		*error = cinstall_sha__reset(*sha, CINSTALL_HASH_SHA256, err);
+	else
+		*error = cinstall_sha__new(sha, CINSTALL_HASH_SHA256, err);
+	if (*error < 0)
 		return;
-	cinstall_sha__update(sha, data, len);
-	n = cinstall_sha__final(sha, digest);
-	cinstall_sha__free(sha);
+	cinstall_sha__update(*sha, data, len);
+	n = cinstall_sha__final(*sha, digest);
 	cinstall_hash__b64url(out, digest, n);
 }
 
@@ -184,7 +188,7 @@ static int add_generated_row(job *j, const char *dst, const void *data, size_t l
 	cinstall_buf rel = CINSTALL_BUF_INIT;
 	int error = 0;
 
-	sha256_b64(b64, data, len, &j->err, &error);
+	sha256_b64(b64, &j->sha, data, len, &j->err, &error);
 	if (error < 0)
 		return error;
 	if (cinstall_uninstall__relpath(&rel, j->root_dir, dst) < 0)
@@ -1032,7 +1036,7 @@ static int compile_bytecode(install *in, cinstall_err *err)
 					int herr = 0;
 					char b64[CINSTALL_B64_MAX];
 					cinstall_buf rel = CINSTALL_BUF_INIT;
-					sha256_b64(b64, cinstall_buf__cstr(&pyc), pyc.len, &e, &herr);
+					sha256_b64(b64, &j->sha, cinstall_buf__cstr(&pyc), pyc.len, &e, &herr);
 					if (herr == 0 && cinstall_uninstall__relpath(&rel, j->root_dir, p) == 0 &&
 					    add_row(j, rel.ptr, b64, (int64_t)pyc.len) == 0)
 						note_placed(j, p);
@@ -1244,6 +1248,7 @@ static void job_release(job *j)
 	}
 	free(j->moves);
 	cinstall_linker__free(j->linker);
+	cinstall_sha__free(j->sha);
 }
 
 static const char *action_name(int action)
