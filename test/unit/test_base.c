@@ -1,5 +1,6 @@
 /* test_base.c - the bottom layer: paths, hashes, buffers, errors. */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -113,6 +114,60 @@ static void test_hash__sha256_b64(void)
 	CHECK_INT(cinstall_hash__algo("sha512"), CINSTALL_HASH_SHA512);
 }
 
+/* A reset context gives the same digests as a new one, also after a switch
+ * of algorithm and back (the context keeps the fetched implementation). */
+static void test_hash__reset_reuses_and_switches(void)
+{
+	cinstall_sha *s = NULL;
+	cinstall_err err = CINSTALL_ERR_INIT;
+	unsigned char d[CINSTALL_DIGEST_MAX];
+	char b64[CINSTALL_B64_MAX];
+	int i;
+
+	CHECK_INT(cinstall_sha__new(&s, CINSTALL_HASH_SHA256, &err), 0);
+	if (!s)
+		return;
+	for (i = 0; i < 3; i++) {
+		CHECK_INT(cinstall_sha__reset(s, CINSTALL_HASH_SHA256, &err), 0);
+		cinstall_sha__update(s, "abc", 3);
+		cinstall_hash__b64url(b64, d, cinstall_sha__final(s, d));
+		CHECK_STR(b64, "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+		CHECK_INT(cinstall_sha__reset(s, CINSTALL_HASH_SHA512, &err), 0);
+		cinstall_sha__update(s, "abc", 3);
+		CHECK_INT(cinstall_sha__final(s, d), 64);
+		CHECK(d[0] == 0xdd && d[1] == 0xaf && d[63] == 0x9f);
+	}
+	cinstall_sha__free(s);
+}
+
+/* printf into a buffer: fits in the spare room, does not, or grows from
+ * nothing; the text before stays as it was. */
+static void test_buf__printf_fits_and_grows(void)
+{
+	cinstall_buf b = CINSTALL_BUF_INIT;
+	char big[300];
+	size_t i;
+
+	CHECK_INT(cinstall_buf__printf(&b, "%s-%d", "a", 1), 0);
+	CHECK_STR(b.ptr, "a-1");
+	CHECK_INT(cinstall_buf__printf(&b, "/%s", "b"), 0);
+	CHECK_STR(b.ptr, "a-1/b");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_INT(cinstall_buf__printf(&b, "[%s]", big), 0);
+	CHECK_INT(b.len, 5 + 2 + sizeof(big) - 1);
+	CHECK(strncmp(b.ptr, "a-1/b[xxx", 9) == 0);
+	CHECK(b.ptr[b.len - 1] == ']' && b.ptr[b.len] == '\0');
+	for (i = 6; i < b.len - 1; i++)
+		if (b.ptr[i] != 'x')
+			break;
+	CHECK_INT(i, b.len - 1);
+	cinstall_buf__truncate(&b, 3);
+	CHECK_INT(cinstall_buf__printf(&b, "%s", ""), 0);
+	CHECK_STR(b.ptr, "a-1");
+	cinstall_buf__release(&b);
+}
+
 static void test_hash__xxh3_streaming_matches_oneshot(void)
 {
 	cinstall_xxh *x = NULL;
@@ -159,6 +214,8 @@ static const cinstall_test tests[] = {
 	TEST(test_path__join_and_within),
 	TEST(test_path__mkdirs_rmtree),
 	TEST(test_hash__sha256_b64),
+	TEST(test_hash__reset_reuses_and_switches),
+	TEST(test_buf__printf_fits_and_grows),
 	TEST(test_hash__xxh3_streaming_matches_oneshot),
 	TEST(test_ctx__defaults_and_env),
 	{ NULL, NULL }

@@ -99,6 +99,13 @@ static void test_record__write_row_round_trips(void)
 		CHECK_INT(cinstall_record__write_row(&b, paths[i], "sha256=abc", (int64_t)i), 0);
 	CHECK_INT(cinstall_record__write_row(&b, "x.dist-info/RECORD", NULL, -1), 0);
 	CHECK(strstr(b.ptr, "pkg/plain.py,sha256=abc,0\n") == b.ptr);
+	{
+		cinstall_buf big = CINSTALL_BUF_INIT;
+		CHECK_INT(cinstall_record__write_row(&big, "a", "h", 10), 0);
+		CHECK_INT(cinstall_record__write_row(&big, "b", "h", INT64_MAX), 0);
+		CHECK_STR(big.ptr, "a,h,10\nb,h,9223372036854775807\n");
+		cinstall_buf__release(&big);
+	}
 	CHECK_CONTAINS(b.ptr, "\"pkg/a,b.txt\",sha256=abc,1\n");
 	CHECK_CONTAINS(b.ptr, "\"pkg/q\"\"uote.txt\",sha256=abc,2\n");
 	CHECK_CONTAINS(b.ptr, "x.dist-info/RECORD,,\n");
