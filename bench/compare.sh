@@ -2,7 +2,8 @@
 # bench/compare.sh - cinstall against its peers and the physical limits, on
 # the same wheels, interleaved in one run; prints a Markdown report (median,
 # spread, ratios, files/s, peak RSS) and writes $BENCH_OUT.dat and
-# $BENCH_OUT.png (gnuplot: time against number of files).
+# $BENCH_OUT.png (gnuplot: time against number of files, one point per
+# large-N wheel; the ordinary set, many small wheels, is in the table only).
 #
 # Wheel sets:
 #   ordinary   every wheel of ../shared/wheels that suits /usr/bin/python3
@@ -26,8 +27,8 @@
 # large deletion is several times slower for ~30 s, so every run writes a
 # new directory and all of them are deleted at the end.
 #
-# Knobs: ROUNDS=3 LARGE_SIZES="5000 20000" (the full range: "5000 20000 50000",
-#   ~2.5x longer) MODES="hardlink copy symlink"
+# Knobs: ROUNDS=3 LARGE_SIZES="1000 5000 20000" (the full range: "1000 5000
+#   20000 50000", ~2.5x longer) MODES="hardlink copy symlink"
 #   JOBS=$(nproc) PEERS=1 (0: leave out pip/installer/uv) XFS=1 (0: no loop
 #   mount) CORPUS=bench/corpus (where large wheels are kept between runs)
 #   BUILD=build TMPDIR=/tmp BENCH_OUT=bench/results/compare
@@ -38,7 +39,7 @@ case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 CINSTALL=$BUILD/cinstall
 PYTHON=/usr/bin/python3
 ROUNDS=${ROUNDS:-3}
-LARGE_SIZES=${LARGE_SIZES-5000 20000}
+LARGE_SIZES=${LARGE_SIZES-1000 5000 20000}
 MODES=${MODES:-hardlink copy symlink}
 JOBS=${JOBS:-$(nproc)}
 PEERS=${PEERS:-1}
@@ -355,12 +356,13 @@ plot = ["pip", "installer", "uv", "cold-hardlink-j1", "cold-hardlink-j" + jobs, 
 plot = [c for c in plot if any((s, c) in times for s in sets)]
 with open(out + ".dat", "w") as f:
     f.write("# files " + " ".join(plot) + "\n")
-    for s in sorted(sets, key=lambda s: files[s]):
+    for s in sorted((s for s in sets if s.startswith("large-")), key=lambda s: files[s]):
         f.write("%d %s\n" % (files[s], " ".join("%.4f" % (med(s, c) or float("nan")) for c in plot)))
 with open(os.path.join(T, "plot.gp"), "w") as f:
-    f.write('set terminal pngcairo size 900,600\nset output "%s.png"\n' % out)
+    f.write('set terminal pngcairo size 1200,600\nset output "%s.png"\n' % out)
     f.write('set logscale xy\nset xlabel "files installed"\nset ylabel "seconds (median)"\n')
-    f.write('set key left top\nset grid\nset title "cinstall vs peers and physical limits"\n')
+    f.write('set key outside right center\nset grid\n')
+    f.write('set title "one wheel of N files (bench/make_large_wheels.py): cinstall, peers, physical limits"\n')
     f.write("plot " + ", ".join('"%s.dat" using 1:%d with linespoints title "%s"' % (out, i + 2, label(c))
                                 for i, c in enumerate(plot)) + "\n")
 PY
