@@ -359,7 +359,7 @@ with open(out + ".dat", "w") as f:
     for s in sorted((s for s in sets if s.startswith("large-")), key=lambda s: files[s]):
         f.write("%d %s\n" % (files[s], " ".join("%.4f" % (med(s, c) or float("nan")) for c in plot)))
 with open(os.path.join(T, "plot.gp"), "w") as f:
-    f.write('set terminal pngcairo size 1200,600\nset output "%s.png"\n' % out)
+    f.write('set terminal pngcairo noenhanced size 1200,600\nset output "%s.png"\n' % out)
     f.write('set logscale xy\nset xlabel "files installed"\nset ylabel "seconds (median)"\n')
     f.write('set key outside right center\nset grid\n')
     f.write('set title "one wheel of N files (bench/make_large_wheels.py): cinstall, peers, physical limits"\n')
