@@ -511,7 +511,7 @@ static int ensure_dir(job *j, const char *dir)
 		slash = strrchr(copy, '/');
 		if (!slash || slash == copy) {
 			free(copy);
-			return cinstall_err__os(&j->err, "cannot create directory '%s'", dir);
+			return cinstall_err__os(&j->err, "%s: cannot create directory '%s'", j->label, dir);
 		}
 		*slash = '\0';
 		error = ensure_dir(j, copy);
@@ -523,7 +523,7 @@ static int ensure_dir(job *j, const char *dir)
 		if (errno == EEXIST)
 			errno = ENOTDIR;
 		free(copy);
-		return cinstall_err__os(&j->err, "cannot create directory '%s'", dir);
+		return cinstall_err__os(&j->err, "%s: cannot create directory '%s'", j->label, dir);
 	} else if ((error = check_dir_link(j, dir)) < 0) {
 		free(copy);
 		return error;
@@ -937,13 +937,18 @@ static void commit(install *in, job *j)
 
 	if (j->error || !j->placed_ok)
 		return;
-	if (j->stash)
-		cinstall_path__rmtree(&e, j->stash);
+	/* The install stands; what cannot be tidied up is said, not hidden. */
+	if (j->stash && cinstall_path__rmtree(&e, j->stash) < 0)
+		cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s: cannot remove the old files kept in '%s' (%s); "
+		                  "remove it by hand", j->label, j->stash, e.msg);
 	if (j->old && strcmp(j->old->dist_info, j->dist_info_dir)) {
 		struct stat st;
 		/* Files the old RECORD did not list. */
-		if (lstat(j->old->dist_info, &st) == 0 && S_ISDIR(st.st_mode))
-			cinstall_path__rmtree(&e, j->old->dist_info);
+		cinstall_err__clear(&e);
+		if (lstat(j->old->dist_info, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    cinstall_path__rmtree(&e, j->old->dist_info) < 0)
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s: cannot remove '%s' (%s)", j->label,
+			                  j->old->dist_info, e.msg);
 	}
 	if (j->nmoves && (origs = calloc(j->nmoves + 1, sizeof(*origs)))) {
 		for (i = 0; i < j->nmoves; i++)
