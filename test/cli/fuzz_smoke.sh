@@ -1,7 +1,7 @@
 #!/bin/sh
 # test/cli/fuzz_smoke.sh - a short run of every libFuzzer target (test/fuzz/):
 # build them with clang (make fuzz-build) and run each for FUZZ_SMOKE_SECONDS
-# (default 4) on its seed corpus.  Any crash, sanitizer report or leak fails;
+# (default 3) on its seed corpus.  Any crash, sanitizer report or leak fails;
 # `make fuzz` is the long run.  The fuzz build is always clang with
 # ASan+UBSan, so the plain and the sanitizer suites share one: build-fuzz
 # for both BUILD=build and BUILD=build-asan.
@@ -39,5 +39,5 @@ else
 	ok fuzz_targets
 fi
 # Each target prints its own ok/FAIL line (what it finds stays in $FB-fuzz).
-BUILD="$FB-fuzz" FUZZ_SECONDS=${FUZZ_SMOKE_SECONDS:-4} sh "$TOP/test/fuzz/run.sh"
+BUILD="$FB-fuzz" FUZZ_SECONDS=${FUZZ_SMOKE_SECONDS:-3} sh "$TOP/test/fuzz/run.sh"
 exit 0
