@@ -5,8 +5,11 @@
 #   make asan|ubsan|tsan the suite under a sanitizer (own build directory)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make bench | hdr-check | style | clean
+#   make fuzz            libFuzzer targets (clang) in $(BUILD)-fuzz, each run
+#                        FUZZ_SECONDS (default 60); see test/fuzz/run.sh
 #
 # Overridable: CC CFLAGS LDFLAGS PREFIX DESTDIR BUILD SANITIZE WERROR=1 V=1
+#              FUZZ_CC FUZZ_SECONDS
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -50,6 +53,10 @@ CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 SHIM_SRC = $(sort $(wildcard test/shim/*.c))
 SHIM_SO  = $(SHIM_SRC:test/shim/%.c=$(BUILD)/test/shim/%.so)
+FUZZ_SRC = $(sort $(wildcard test/fuzz/fuzz_*.c))
+FUZZ_BIN = $(FUZZ_SRC:test/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
 
 STATIC = $(BUILD)/libcinstall.a
 SHARED = $(BUILD)/libcinstall.so.$(VERSION)
@@ -57,7 +64,7 @@ SONAME = libcinstall.so.$(SOVERSION)
 BIN    = $(BUILD)/cinstall
 
 .SECONDARY:
-.PHONY: all check unit asan ubsan tsan install uninstall clean bench hdr-check style demo
+.PHONY: all check unit asan ubsan tsan install uninstall clean bench hdr-check style demo fuzz fuzz-build fuzz-bins
 
 all: $(STATIC) $(SHARED) $(BIN)
 
@@ -96,6 +103,13 @@ $(BUILD)/test/shim/%.so: test/shim/%.c
 	@mkdir -p $(@D)
 	$(QCC)$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -fPIC -shared -o $@ $< -ldl
 
+$(BUILD)/fuzz/%.o: test/fuzz/%.c
+	@mkdir -p $(@D)
+	$(QCC)$(CC) $(TEST_CFLAGS) -Itest/fuzz -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(STATIC)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(STATIC) $(LIBS)
+
 # The unit test binaries, fault-injection shims and everything they need.
 unit: all $(UNIT_BIN) $(SHIM_SO)
 
@@ -110,6 +124,16 @@ ubsan:
 	$(MAKE) BUILD=build-ubsan SANITIZE=undefined check
 tsan:
 	$(MAKE) BUILD=build-tsan SANITIZE=thread check
+
+# Fuzzing: the library and one binary per test/fuzz/fuzz_*.c, built with
+# clang's libFuzzer under ASan+UBSan in $(BUILD)-fuzz, then each target run
+# for FUZZ_SECONDS on its seed corpus fixtures/fuzz/<name>/.
+fuzz-bins: $(FUZZ_BIN)
+fuzz-build:
+	$(MAKE) BUILD=$(BUILD)-fuzz CC=$(FUZZ_CC) SANITIZE=address,undefined \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" fuzz-bins
+fuzz: fuzz-build
+	$(Q)BUILD=$(BUILD)-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh test/fuzz/run.sh
 
 hdr-check:
 	$(Q)sh test/hdr-check.sh
@@ -146,4 +170,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-ubsan build-tsan build-*
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:%=%.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:%=%.d) $(FUZZ_BIN:%=%.d)

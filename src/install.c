@@ -79,6 +79,9 @@ typedef struct job {
 	int error;
 	cinstall_err err;
 	const char *root_dir;     /* purelib or platlib, by Root-Is-Purelib */
+	const char *env_root;     /* the environment (scheme root): no directory below it may lead out */
+	cinstall_entry_points *eps; /* entry_points.txt, read before anything is placed (with
+	                               --no-cache the tree's files are moved away while placing) */
 	char *dist_info_dir;      /* <root_dir>/<dist_info> */
 	dest *dests;
 	size_t ndests;
@@ -377,6 +380,8 @@ done:
 	return error;
 }
 
+static int read_entry_points(job *j);
+
 static void prepare(install *in, job *j)
 {
 	const cinstall_install_options *o = in->opts;
@@ -449,8 +454,8 @@ static void prepare(install *in, job *j)
 		else
 			j->action = ACT_REPLACE;
 	}
-	if (j->action != ACT_UNCHANGED)
-		error = map_files(in, j);
+	if (j->action != ACT_UNCHANGED && (error = map_files(in, j)) == 0)
+		error = read_entry_points(j);
 done:
 	cinstall_buf__release(&b);
 	j->error = error;
@@ -459,6 +464,33 @@ done:
 }
 
 /* ---- phase 4: place ---------------------------------------------------- */
+
+/* An existing directory below the environment's root that is a symbolic link
+ * must resolve inside the environment (lib64 -> lib is fine): files placed
+ * through it must never land outside.  0 or CINSTALL_EUNSAFE. */
+static int check_dir_link(job *j, const char *dir)
+{
+	struct stat st;
+	char *real_dir = NULL, *real_root = NULL;
+	int error = 0;
+
+	if (!j->env_root || !cinstall_path__is_within(j->env_root, dir) || !strcmp(j->env_root, dir))
+		return 0;
+	if (lstat(dir, &st) < 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	if (!(real_dir = realpath(dir, NULL)) || !(real_root = realpath(j->env_root, NULL))) {
+		error = cinstall_err__os(&j->err, "%s: cannot resolve '%s'", j->label, dir);
+		goto done;
+	}
+	if (!cinstall_path__is_within(real_root, real_dir))
+		error = cinstall_err__set(&j->err, CINSTALL_EUNSAFE, 0,
+		                          "%s: '%s' is a symbolic link leading out of the environment (to '%s')",
+		                          j->label, dir, real_dir);
+done:
+	free(real_dir);
+	free(real_root);
+	return error;
+}
 
 /* Make sure `dir` exists, remembering which directories we create. */
 static int ensure_dir(job *j, const char *dir)
@@ -485,7 +517,7 @@ static int ensure_dir(job *j, const char *dir)
 		slash = strrchr(copy, '/');
 		if (!slash || slash == copy) {
 			free(copy);
-			return cinstall_err__os(&j->err, "cannot create directory '%s'", dir);
+			return cinstall_err__os(&j->err, "%s: cannot create directory '%s'", j->label, dir);
 		}
 		*slash = '\0';
 		error = ensure_dir(j, copy);
@@ -497,7 +529,10 @@ static int ensure_dir(job *j, const char *dir)
 		if (errno == EEXIST)
 			errno = ENOTDIR;
 		free(copy);
-		return cinstall_err__os(&j->err, "cannot create directory '%s'", dir);
+		return cinstall_err__os(&j->err, "%s: cannot create directory '%s'", j->label, dir);
+	} else if ((error = check_dir_link(j, dir)) < 0) {
+		free(copy);
+		return error;
 	}
 	if (!(e = calloc(1, sizeof(*e)))) {
 		free(copy);
@@ -690,12 +725,11 @@ done:
 	return error;
 }
 
-static int write_launchers(install *in, job *j)
+/* Read and judge entry_points.txt while the tree is intact: a bad one refuses
+ * the wheel before anything is placed. */
+static int read_entry_points(job *j)
 {
-	cinstall_buf data = CINSTALL_BUF_INIT, text = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT;
-	cinstall_entry_points *eps = NULL;
-	cinstall_buf p = CINSTALL_BUF_INIT;
-	size_t i;
+	cinstall_buf data = CINSTALL_BUF_INIT, p = CINSTALL_BUF_INIT;
 	int error = 0;
 
 	if (cinstall_path__join(&p, j->tree, j->m->dist_info) < 0) {
@@ -709,9 +743,21 @@ static int write_launchers(install *in, job *j)
 		}
 		goto done;
 	}
-	if ((error = cinstall_scripts__parse(&eps, &j->err, j->label, cinstall_buf__cstr(&data), data.len)) < 0)
-		goto done;
-	for (i = 0; i < eps->n; i++) {
+	error = cinstall_scripts__parse(&j->eps, &j->err, j->label, cinstall_buf__cstr(&data), data.len);
+done:
+	cinstall_buf__release(&data);
+	cinstall_buf__release(&p);
+	return error;
+}
+
+static int write_launchers(install *in, job *j)
+{
+	cinstall_buf text = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT;
+	const cinstall_entry_points *eps = j->eps;
+	size_t i;
+	int error = 0;
+
+	for (i = 0; eps && i < eps->n; i++) {
 		cinstall_buf__truncate(&text, 0);
 		cinstall_buf__truncate(&dst, 0);
 		if (cinstall_scripts__launcher(&text, in->s->python, &eps->items[i]) < 0 ||
@@ -724,11 +770,8 @@ static int write_launchers(install *in, job *j)
 		j->files++;
 	}
 done:
-	cinstall_scripts__free(eps);
-	cinstall_buf__release(&data);
 	cinstall_buf__release(&text);
 	cinstall_buf__release(&dst);
-	cinstall_buf__release(&p);
 	return error;
 }
 
@@ -900,13 +943,18 @@ static void commit(install *in, job *j)
 
 	if (j->error || !j->placed_ok)
 		return;
-	if (j->stash)
-		cinstall_path__rmtree(&e, j->stash);
+	/* The install stands; what cannot be tidied up is said, not hidden. */
+	if (j->stash && cinstall_path__rmtree(&e, j->stash) < 0)
+		cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s: cannot remove the old files kept in '%s' (%s); "
+		                  "remove it by hand", j->label, j->stash, e.msg);
 	if (j->old && strcmp(j->old->dist_info, j->dist_info_dir)) {
 		struct stat st;
 		/* Files the old RECORD did not list. */
-		if (lstat(j->old->dist_info, &st) == 0 && S_ISDIR(st.st_mode))
-			cinstall_path__rmtree(&e, j->old->dist_info);
+		cinstall_err__clear(&e);
+		if (lstat(j->old->dist_info, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    cinstall_path__rmtree(&e, j->old->dist_info) < 0)
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s: cannot remove '%s' (%s)", j->label,
+			                  j->old->dist_info, e.msg);
 	}
 	if (j->nmoves && (origs = calloc(j->nmoves + 1, sizeof(*origs)))) {
 		for (i = 0; i < j->nmoves; i++)
@@ -1213,6 +1261,7 @@ static void job_release(job *j)
 		cinstall_path__rmtree(&e2, j->tmpdir);
 	}
 	free(j->abs);
+	cinstall_scripts__free(j->eps);
 	cinstall_wheel_filename_free(j->wf);
 	free(j->entry);
 	free(j->tree);
@@ -1311,8 +1360,10 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 		goto done;
 
 	/* 2. Every wheel: unpack, check, decide. */
-	for (i = 0; i < nwheels; i++)
+	for (i = 0; i < nwheels; i++) {
 		in.jobs[i].given = wheels[i];
+		in.jobs[i].env_root = in.s->root;
+	}
 	run_parallel(&in, prepare);
 	for (i = 0; i < nwheels && !error; i++) {
 		if (in.jobs[i].error) {

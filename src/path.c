@@ -12,6 +12,26 @@
 
 #include "sys.h"
 
+/* Length of the well-formed UTF-8 sequence at p (1 for ASCII), or 0 when it
+ * is not one: stray continuation bytes, overlong forms, surrogates, code
+ * points above U+10FFFF and sequences cut short by the end of the string. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		unsigned lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		unsigned lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
 void cinstall_path__quote(char *out, size_t cap, const char *path)
 {
 	size_t o = 0;
@@ -19,11 +39,16 @@ void cinstall_path__quote(char *out, size_t cap, const char *path)
 
 	if (!cap)
 		return;
-	for (; *p && o + 5 < cap; p++) {
-		if (*p < 0x20 || *p == 0x7f) {
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", *p);
+	while (*p && o + 5 < cap) {
+		size_t n = utf8_seq(p);
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", *p++);
+		} else if (o + n + 5 < cap) {
+			memcpy(out + o, p, n);
+			o += n;
+			p += n;
 		} else {
-			out[o++] = (char)*p;
+			break;
 		}
 	}
 	out[o] = '\0';
@@ -52,10 +77,17 @@ int cinstall_path__check(cinstall_err *err, const char *wheel, const char *path)
 		return refuse(err, wheel, path, "path starts with a drive letter");
 	for (p = path; *p; p++) {
 		unsigned char c = (unsigned char)*p;
+		size_t n;
 		if (c == '\\')
 			return refuse(err, wheel, path, "backslash in path");
 		if (c < 0x20 || c == 0x7f)
 			return refuse(err, wheel, path, "control character in path");
+		/* Wheels name their files in UTF-8 (RECORD is UTF-8, and so is
+		   what Python's zipfile writes); other bytes would be read back
+		   differently by every tool. */
+		if (!(n = utf8_seq((const unsigned char *)p)))
+			return refuse(err, wheel, path, "path is not valid UTF-8");
+		p += n - 1;
 	}
 	comp = path;
 	for (;;) {

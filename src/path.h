@@ -15,6 +15,7 @@
  * Judge a path from a wheel (zip entry or RECORD row).  It must be relative,
  * '/'-separated and normalised: refused are absolute paths, drive letters
  * ("C:"), backslashes, NUL and control characters (below 0x20 and 0x7f),
+ * bytes that are not well-formed UTF-8,
  * empty, "." and ".." components, components over CINSTALL_NAME_MAX bytes
  * and paths over CINSTALL_PATH_MAX.  One trailing '/' is allowed (directory
  * entries).  On refusal returns CINSTALL_EBADWHEEL with the message
@@ -23,8 +24,9 @@
  */
 int cinstall_path__check(cinstall_err *err, const char *wheel, const char *path);
 
-/* Write `path` into `out` (cap bytes) with control characters and
- * non-printing bytes shown as \xNN, for messages. */
+/* Write `path` into `out` (cap bytes) with control characters and bytes
+ * that are not well-formed UTF-8 shown as \xNN, for messages (cut short,
+ * never in the middle of a character, when it does not fit). */
 void cinstall_path__quote(char *out, size_t cap, const char *path);
 
 /* out = a + "/" + b (no doubled '/').  0 or CINSTALL_ENOMEM. */

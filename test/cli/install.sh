@@ -271,6 +271,13 @@ found=$(find "$T/pfx" -name __init__.py -path '*other*' | head -1)
 "$PYTHON" -m venv --without-pip "$T/v2"
 "$CINSTALL" --python "$T/v2" --no-cache "$demo1" > "$T/out" 2>&1 && [ -f "$T/v2/bin/demo-run" ] &&
 	! ls -a "$T/v2" | grep -q cinstall && ok no-cache || fail no-cache "$(cat "$T/out")"
+# --no-cache moves the tree's files into place: entry points must still
+# become launchers (they were read before placing).
+if [ -x "$T/v2/bin/demo-cli" ] && grep -q '^\.\./\.\./\.\./bin/demo-cli,' "$T"/v2/lib/python3*/site-packages/demo-1.0.dist-info/RECORD; then
+	ok no-cache-launchers
+else
+	fail no-cache-launchers "no bin/demo-cli after --no-cache: $(ls "$T/v2/bin")"
+fi
 CINSTALL_COMPILE_BYTECODE=1 "$CINSTALL" --python "$T/v2" --reinstall "$demo2" > "$T/out" 2>&1
 pyc=$(find "$T/v2" -name '__init__*.pyc' -path '*demo/__pycache__*' | head -1)
 if [ -n "$pyc" ] && grep -q "demo/__pycache__/__init__" "$(dirname "$(dirname "$pyc")")/../demo-2.0.dist-info/RECORD"; then

@@ -7,7 +7,10 @@
  *                 open64, "openat" openat64); a name may carry its own
  *                 errno: "copy_file_range=ENOSYS,write=ENOSPC"
  *   FAULT_ERRNO   the errno to fail with: a name (EMLINK, EXDEV, ENOSPC,
- *                 EAGAIN, EPERM, ...) or a number; default EIO
+ *                 EAGAIN, EPERM, ...) or a number; default EIO.  SHORT
+ *                 (write, copy_file_range only): do not fail, but write
+ *                 only half the bytes asked for (a short write the caller
+ *                 must complete)
  *   FAULT_AFTER   let this many matching calls through first (default 0)
  *   FAULT_COUNT   fail this many calls, then let the rest through
  *                 (default: all of them)
@@ -49,7 +52,10 @@ static struct {
 	long failed;   /* faults injected so far */
 } cfg;
 
+#define FAULT_SHORT (-1000)
+
 static const struct { const char *name; int value; } errnos[] = {
+	{ "SHORT", FAULT_SHORT },
 	{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EIO", EIO }, { "EAGAIN", EAGAIN },
 	{ "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EEXIST", EEXIST }, { "EXDEV", EXDEV },
 	{ "ENOTDIR", ENOTDIR }, { "EISDIR", EISDIR }, { "EINVAL", EINVAL }, { "EMFILE", EMFILE },
@@ -124,7 +130,8 @@ static void fd_path(int fd, char *out, size_t cap)
 	out[n > 0 ? n : 0] = '\0';
 }
 
-/* Decide whether this call fails; when it does, report it and set errno. */
+/* Decide whether this call fails; when it does, report it, set errno and
+ * return the errno (FAULT_SHORT: a short write, errno untouched). */
 static int inject(const char *call, const char *a, const char *b)
 {
 	long seen, failed;
@@ -151,8 +158,9 @@ static int inject(const char *call, const char *a, const char *b)
 			syscall(SYS_close, fd);
 		}
 	}
-	errno = err;
-	return 1;
+	if (err > 0)
+		errno = err;
+	return err;
 }
 
 static int inject_fd(const char *call, int fd)
@@ -163,6 +171,12 @@ static int inject_fd(const char *call, int fd)
 		return 0;
 	fd_path(fd, path, sizeof(path));
 	return inject(call, path, NULL);
+}
+
+/* Bytes to really write for a short write. */
+static size_t half(size_t len)
+{
+	return len > 1 ? len / 2 : len;
 }
 
 #define REAL(type, name, args) \
@@ -244,8 +258,11 @@ int fsync(int fd)
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
+	int e;
 	REAL(ssize_t, "write", (int, const void *, size_t));
-	if (inject_fd("write", fd))
+	if ((e = inject_fd("write", fd)) == FAULT_SHORT)
+		return real(fd, buf, half(len));
+	if (e)
 		return -1;
 	return real(fd, buf, len);
 }
@@ -258,7 +275,10 @@ ssize_t copy_file_range(int in, off_t *ioff, int out, off_t *ooff, size_t len, u
 	if (wants("copy_file_range")) {
 		fd_path(in, a, sizeof(a));
 		fd_path(out, b, sizeof(b));
-		if (inject("copy_file_range", a, b))
+		int e = inject("copy_file_range", a, b);
+		if (e == FAULT_SHORT)
+			return real(in, ioff, out, ooff, half(len), flags);
+		if (e)
 			return -1;
 	}
 	return real(in, ioff, out, ooff, len, flags);

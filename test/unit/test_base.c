@@ -16,6 +16,37 @@ static void test_path__accepts_normal(void)
 	CHECK_INT(cinstall_path__check(&err, "w.whl", "pkg-1.0.dist-info/RECORD"), 0);
 	CHECK_INT(cinstall_path__check(&err, "w.whl", "pkg/"), 0);
 	CHECK_INT(cinstall_path__check(&err, "w.whl", "a/b c/d..e"), 0);
+	/* UTF-8 names: 2, 3 and 4 byte characters. */
+	CHECK_INT(cinstall_path__check(&err, "w.whl", "caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac.py"), 0);
+	CHECK_INT(cinstall_path__check(&err, "w.whl", "emoji/\xf0\x9f\x90\x8d.txt"), 0);
+}
+
+/* Bytes that are not UTF-8 are refused, and messages show them escaped. */
+static void test_path__utf8(void)
+{
+	static const char *bad[] = {
+		"a/b\xff" "d.py",      /* never valid */
+		"a/\x80",              /* stray continuation byte */
+		"a/\xc3",              /* cut short */
+		"a/\xc0\xaf",          /* overlong '/' */
+		"a/\xe0\x80\xaf",      /* overlong '/' */
+		"a/\xed\xa0\x80",      /* UTF-16 surrogate */
+		"a/\xf4\x90\x80\x80",  /* above U+10FFFF */
+		"a/\xe6\x97x",         /* cut short in the middle */
+	};
+	char q[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cinstall_err err = CINSTALL_ERR_INIT;
+		CHECK_INT(cinstall_path__check(&err, "w.whl", bad[i]), CINSTALL_EBADWHEEL);
+		CHECK_CONTAINS(err.msg, "path is not valid UTF-8");
+	}
+	cinstall_path__quote(q, sizeof(q), "a/b\xff" "d-caf\xc3\xa9\x01");
+	CHECK_STR(q, "a/b\\xffd-caf\xc3\xa9\\x01");
+	/* Cut short at a character boundary, never inside one. */
+	cinstall_path__quote(q, 10, "abc\xe6\x97\xa5\xe6\x97\xa5");
+	CHECK_STR(q, "abc");
 }
 
 static void test_path__refuses_each_rule(void)
@@ -211,6 +242,7 @@ static const cinstall_test tests[] = {
 	TEST(test_path__accepts_normal),
 	TEST(test_path__refuses_each_rule),
 	TEST(test_path__long_component),
+	TEST(test_path__utf8),
 	TEST(test_path__join_and_within),
 	TEST(test_path__mkdirs_rmtree),
 	TEST(test_hash__sha256_b64),
