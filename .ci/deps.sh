@@ -11,7 +11,7 @@ if [ "$what" = test ]; then
 	# bsdtar for the benchmark baselines, mandoc for the man page lint,
 	# clang for libFuzzer.
 	pkgs="$pkgs python3-installer python3-pip-whl python3-setuptools-whl python3-wheel-whl \
-libarchive-tools xfsprogs exfatprogs exfat-fuse mandoc clang util-linux time"
+libarchive-tools xfsprogs exfatprogs exfat-fuse mandoc clang valgrind util-linux time"
 else
 	pkgs="$pkgs python3-pip-whl python3-setuptools-whl python3-wheel-whl"
 fi
