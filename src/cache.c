@@ -121,20 +121,25 @@ int cinstall_cache__lookup(cinstall_manifest **out, cinstall_err *err, cinstall_
 /* Locks                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Try to lock `fd` for writing: 1 locked, 0 held by someone else, -1 with
- * errno when the filesystem cannot lock. */
-static int try_lock(int fd)
+/* Try to lock `fd` (F_WRLCK or F_RDLCK): 1 locked, 0 held by someone
+ * else, -1 with errno when the filesystem cannot lock. */
+static int try_lock_type(int fd, short type)
 {
 	struct flock fl;
 
 	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
+	fl.l_type = type;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(fd, LOCK_CMD, &fl) == 0)
 		return 1;
 	if (errno == EAGAIN || errno == EACCES || errno == EINTR)
 		return 0;
 	return -1;
+}
+
+static int try_lock(int fd)
+{
+	return try_lock_type(fd, F_WRLCK);
 }
 
 static int no_locks(int e)
@@ -367,6 +372,124 @@ int cinstall_cache__remove_entry(cinstall_err *err, cinstall_ctx *ctx, const cha
 done:
 	cinstall_cache__work_release(&w, ctx);
 	cinstall_buf__release(&src);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entries in use                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Lock <entry>/MANIFEST with `type`, waiting up to the lock timeout when
+ * `wait`.  1 locked (*out_fd), 0 busy (not waited for), 2 no entry or
+ * the entry went away meanwhile, 3 locks unsupported (*out_fd set, not
+ * locked), or an error. */
+static int lock_manifest_in(int *out_fd, cinstall_err *err, cinstall_ctx *ctx, const char *dir, short type, int wait)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	double deadline = now() + ctx->lock_timeout;
+	unsigned int us = 1000;
+	int fd = -1, r, error = 0;
+
+	*out_fd = -1;
+	if (cinstall_path__join(&p, dir, "MANIFEST") < 0)
+		return cinstall_err__oom(err);
+	fd = cinstall_sys__open(p.ptr, (type == F_WRLCK ? O_RDWR : O_RDONLY) | O_NOFOLLOW, 0);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			error = 2;
+		else
+			error = cinstall_err__os(err, "cannot open '%s'", p.ptr);
+		goto done;
+	}
+	while ((r = try_lock_type(fd, type)) == 0) {
+		if (!wait) {
+			error = 0;
+			goto done;
+		}
+		if (now() > deadline) {
+			error = cinstall_err__set(err, CINSTALL_ELOCK, EAGAIN, "timed out after %u s waiting for lock '%s'",
+			                          (unsigned)ctx->lock_timeout, p.ptr);
+			goto done;
+		}
+		nap(&us);
+	}
+	if (r < 0) {
+		if (!no_locks(errno)) {
+			error = cinstall_err__os(err, "cannot lock '%s'", p.ptr);
+			goto done;
+		}
+		warn_no_locks(ctx, p.ptr, errno);
+		error = 3;
+	} else {
+		/* Removed (renamed aside) between our open and our lock? */
+		error = same_file(fd, p.ptr) ? 1 : 2;
+		if (error == 2)
+			goto done;
+	}
+	*out_fd = fd;
+	fd = -1;
+done:
+	if (fd >= 0)
+		close(fd);
+	cinstall_buf__release(&p);
+	return error;
+}
+
+static int lock_manifest(int *out_fd, cinstall_err *err, cinstall_ctx *ctx, const char *key, short type, int wait)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	int error;
+
+	if (cinstall_cache__entry_path(&p, ctx, key) < 0)
+		return cinstall_err__oom(err);
+	error = lock_manifest_in(out_fd, err, ctx, p.ptr, type, wait);
+	cinstall_buf__release(&p);
+	return error;
+}
+
+int cinstall_cache__use_work(cinstall_cache_lock *l, cinstall_err *err, cinstall_ctx *ctx, cinstall_cache_work *w)
+{
+	int fd, r;
+
+	l->fd = -1;
+	l->path = NULL;
+	if ((r = lock_manifest_in(&fd, err, ctx, w->dir, F_RDLCK, 1)) < 0)
+		return r;
+	if (r == 2)
+		return cinstall_err__set(err, CINSTALL_EIO, ENOENT, "cache work directory '%s': MANIFEST is missing", w->dir);
+	l->fd = fd;
+	return 0;
+}
+
+int cinstall_cache__use_entry(cinstall_cache_lock *l, cinstall_err *err, cinstall_ctx *ctx, const char *key)
+{
+	int fd, r;
+
+	l->fd = -1;
+	l->path = NULL;
+	if ((r = lock_manifest(&fd, err, ctx, key, F_RDLCK, 1)) < 0)
+		return r;
+	if (r == 2)
+		return 1;
+	l->fd = fd; /* no path: releasing it never unlinks anything */
+	return 0;
+}
+
+int cinstall_cache__remove_unused(cinstall_err *err, cinstall_ctx *ctx, const char *key, int wait)
+{
+	int fd = -1, r, error;
+
+	r = lock_manifest(&fd, err, ctx, key, F_WRLCK, wait);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1;
+	/* Held (or no locks, or no MANIFEST: nobody can be using it): the
+	 * rename aside happens under the lock, so a user that locks after us
+	 * finds the MANIFEST gone from the path and looks again. */
+	error = cinstall_cache__remove_entry(err, ctx, key);
+	if (fd >= 0)
+		close(fd);
 	return error;
 }
 
@@ -709,9 +832,15 @@ judged:
 	if (!sound) {
 		s->damaged++;
 		if (s->remove) {
-			if ((error = cinstall_cache__remove_entry(err, ctx, key)) < 0)
+			if ((r = cinstall_cache__remove_unused(err, ctx, key, 0)) < 0) {
+				error = r;
 				goto done;
-			s->removed++;
+			}
+			if (r == 1)
+				cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "cache entry %s (%s): in use by an install, left in place",
+				                  key, m && m->wheel ? m->wheel : "?");
+			else
+				s->removed++;
 		}
 	}
 done:
@@ -784,8 +913,12 @@ int cinstall_cache_prune(uint64_t *out_removed, cinstall_ctx *ctx)
 
 static int clean_one(cinstall_err *err, cinstall_ctx *ctx, const char *key, void *payload)
 {
+	int r;
+
 	(void)payload;
-	return cinstall_cache__remove_entry(err, ctx, key);
+	if ((r = cinstall_cache__remove_unused(err, ctx, key, 0)) == 1)
+		cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "cache entry %s: in use by an install, left in place", key);
+	return r < 0 ? r : 0;
 }
 
 int cinstall_cache_clean(cinstall_ctx *ctx)

@@ -73,6 +73,7 @@ typedef struct job {
 	char *tree;               /* <entry>/tree */
 	char *tmpdir;             /* --no-cache: removed at the end */
 	cinstall_manifest *m;
+	int use_fd;               /* shared lock on the cache entry while we link from it, or -1 */
 	char *norm;
 	const cinstall_dist *old; /* what is installed under this name */
 	int action;
@@ -412,7 +413,7 @@ static void prepare(install *in, job *j)
 		j->entry = cinstall_buf__detach(&b);
 		if ((error = cinstall_unpack__to_dir(&j->m, in->ctx, &j->err, j->given, j->entry)) < 0)
 			goto done;
-	} else if ((error = cinstall_unpack__wheel(&j->entry, &j->m, in->ctx, &j->err, j->given)) < 0)
+	} else if ((error = cinstall_unpack__wheel_use(&j->entry, &j->m, &j->use_fd, in->ctx, &j->err, j->given)) < 0)
 		goto done;
 	if (cinstall_path__join(&b, j->entry, "tree") < 0) {
 		error = cinstall_err__oom(&j->err);
@@ -1206,6 +1207,9 @@ static void job_release(job *j)
 		cinstall_err e2 = CINSTALL_ERR_INIT;
 		cinstall_path__rmtree(&e2, j->tmpdir);
 	}
+	if (j->use_fd >= 0)
+		close(j->use_fd);
+	j->use_fd = -1;
 	free(j->abs);
 	cinstall_wheel_filename_free(j->wf);
 	free(j->entry);
@@ -1283,6 +1287,8 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 		error = cinstall_err__oom(&err);
 		goto done;
 	}
+	for (i = 0; i < nwheels; i++)
+		in.jobs[i].use_fd = -1;
 	pthread_mutex_init(&in.lock, NULL);
 	lock_init = 1;
 	in.nthreads = opts->jobs ? opts->jobs : ctx->jobs;

@@ -16,6 +16,7 @@
  *   tags <tag tag ...>        (only when WHEEL has Tag lines)
  *   root-is-purelib 0|1
  *   sloppy <message>          (only when RECORD was sloppy: the first warning)
+ *   sealed <ns>               (the newest file mtime at publication, ns since the epoch)
  *   files <n>
  *   f <mode octal> <size> <sha256 b64> <xxh3 hex> <path>     (n times, sorted)
  *   end <xxh3-128 hex of every byte above this line>
@@ -138,6 +139,7 @@ int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const
 	    put_field(&b, "name", m->name ? m->name : "") < 0 || put_field(&b, "version", m->version ? m->version : "") < 0 ||
 	    put_field(&b, "dist-info", m->dist_info ? m->dist_info : "") < 0 || put_field(&b, "data-dir", m->data_dir) < 0 ||
 	    put_field(&b, "requires-python", m->requires_python) < 0 || put_field(&b, "tags", m->tags) < 0 || put_field(&b, "sloppy", m->sloppy) < 0 ||
+	    (m->sealed_ns && cinstall_buf__printf(&b, "sealed %llu\n", (unsigned long long)m->sealed_ns) < 0) ||
 	    cinstall_buf__printf(&b, "root-is-purelib %d\nfiles %zu\n", m->root_is_purelib ? 1 : 0, m->nfiles) < 0)
 		goto oom;
 	for (i = 0; i < m->nfiles; i++) {
@@ -344,6 +346,12 @@ int cinstall_manifest__load(cinstall_manifest **out, cinstall_err *err, const ch
 			want = (size_t)nf;
 			if (want && !(m->files = calloc(want, sizeof(*m->files))))
 				goto oom;
+		} else if (!strcmp(line, "sealed")) {
+			char *end;
+			errno = 0;
+			m->sealed_ns = strtoull(v, &end, 10);
+			if (errno || *end || end == v || *v == '-')
+				goto bad;
 		} else if (!strcmp(line, "root-is-purelib")) {
 			m->root_is_purelib = !strcmp(v, "1");
 		} else if (!strcmp(line, "key") || !strcmp(line, "wheel-sha256")) {
