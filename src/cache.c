@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "path.h"
 #include "sys.h"
+#include "uthash/uthash.h"
 
 #ifdef F_OFD_SETLK
 #define LOCK_CMD F_OFD_SETLK
@@ -891,6 +892,8 @@ int cinstall_cache_verify(uint64_t *out_damaged, cinstall_ctx *ctx)
 	return 0;
 }
 
+static int run_prune_objects(cinstall_err *err, cinstall_ctx *ctx);
+
 int cinstall_cache_prune(uint64_t *out_removed, cinstall_ctx *ctx)
 {
 	cinstall_err err = CINSTALL_ERR_INIT;
@@ -904,7 +907,8 @@ int cinstall_cache_prune(uint64_t *out_removed, cinstall_ctx *ctx)
 		return CINSTALL_EINVAL;
 	memset(&s, 0, sizeof(s));
 	s.remove = 1;
-	if ((error = sweep(&err, ctx, 1, &leftovers)) < 0 || (error = verify_all(&err, ctx, &s)) < 0)
+	if ((error = sweep(&err, ctx, 1, &leftovers)) < 0 || (error = verify_all(&err, ctx, &s)) < 0 ||
+	    (error = run_prune_objects(&err, ctx)) < 0)
 		return cinstall_ctx__fail(ctx, &err);
 	if (out_removed)
 		*out_removed = leftovers + s.removed;
@@ -929,7 +933,339 @@ int cinstall_cache_clean(cinstall_ctx *ctx)
 
 	if (!ctx)
 		return CINSTALL_EINVAL;
-	if ((error = each_entry(&err, ctx, clean_one, NULL)) < 0 || (error = sweep(&err, ctx, 1, &n)) < 0)
+	if ((error = each_entry(&err, ctx, clean_one, NULL)) < 0 || (error = sweep(&err, ctx, 1, &n)) < 0 ||
+	    (error = run_prune_objects(&err, ctx)) < 0)
 		return cinstall_ctx__fail(ctx, &err);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* File-level dedupe: v1/objects                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Files never shared: empty ones (one inode for every empty file in every
+ * environment would tie them all together), and those an install rewrites
+ * instead of linking (RECORD, scripts whose shebang it changes). */
+static int shareable(const cinstall_manifest *m, const cinstall_manifest_file *f)
+{
+	size_t n;
+
+	if (f->size == 0)
+		return 0;
+	n = strlen(m->dist_info);
+	if (!strncmp(f->path, m->dist_info, n) && !strcmp(f->path + n, "/RECORD"))
+		return 0;
+	if (m->data_dir) {
+		n = strlen(m->data_dir);
+		if (!strncmp(f->path, m->data_dir, n) && !strncmp(f->path + n, "/scripts/", 9))
+			return 0;
+	}
+	return 1;
+}
+
+/* Does the open object hold exactly the bytes and mode of `f`? */
+static int object_matches(int fd, const cinstall_manifest_file *f, cinstall_xxh *x, unsigned char *buf, size_t cap)
+{
+	char hex[CINSTALL_XXH_HEX];
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size ||
+	    (st.st_mode & 0777) != f->mode)
+		return 0;
+	cinstall_xxh__reset(x);
+	while ((n = cinstall_sys__read_full(fd, buf, cap)) > 0)
+		cinstall_xxh__update(x, buf, (size_t)n);
+	if (n < 0)
+		return 0;
+	cinstall_xxh__final_hex(x, hex);
+	return !strcmp(hex, f->xxh3);
+}
+
+/* Errors of link(2) that mean "this file system will not do it". */
+static int no_links(int e)
+{
+	return e == EPERM || e == EOPNOTSUPP || e == ENOSYS || e == EXDEV || e == EACCES;
+}
+
+int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
+                           const char *dir)
+{
+	cinstall_buf obj = CINSTALL_BUF_INIT, file = CINSTALL_BUF_INIT, tmp = CINSTALL_BUF_INIT, aside = CINSTALL_BUF_INIT;
+	cinstall_xxh *x = NULL;
+	unsigned char *buf = NULL;
+	const size_t cap = 1 << 16;
+	uint64_t saved = 0, sealed = 0;
+	size_t i, base;
+	struct stat st;
+	int fd = -1, tries, error = 0, linking = 1;
+
+	*out_saved = 0;
+	if ((error = cinstall_xxh__new(&x, err)) < 0)
+		goto done;
+	if (!(buf = malloc(cap)) || cinstall_buf__printf(&obj, "%s/v1/objects/", ctx->cache_dir) < 0 ||
+	    cinstall_path__join(&tmp, dir, "dedupe.tmp") < 0 || cinstall_path__join(&aside, dir, "object.tmp") < 0)
+		goto oom;
+	base = obj.len;
+	for (i = 0; i < m->nfiles; i++) {
+		const cinstall_manifest_file *f = &m->files[i];
+
+		cinstall_buf__truncate(&file, 0);
+		if (cinstall_buf__printf(&file, "%s/tree/%s", dir, f->path) < 0)
+			goto oom;
+		if (linking && shareable(m, f)) {
+			cinstall_buf__truncate(&obj, base);
+			if (cinstall_buf__printf(&obj, "%.2s", f->xxh3) < 0)
+				goto oom;
+			if (mkdir(obj.ptr, 0755) < 0 && errno != EEXIST) {
+				if (errno != ENOENT)
+					linking = 0;
+				else if (cinstall_path__mkdirs(err, obj.ptr, 0755) < 0) {
+					cinstall_err__clear(err);
+					linking = 0;
+				}
+			}
+			if (cinstall_buf__printf(&obj, "/%s-%o", f->xxh3 + 2, (unsigned)f->mode) < 0)
+				goto oom;
+			for (tries = 0; linking && tries < 4; tries++) {
+				fd = cinstall_sys__open(obj.ptr, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+				if (fd < 0) {
+					/* No object yet: ours becomes it. */
+					if (errno != ENOENT)
+						break;
+					if (link(file.ptr, obj.ptr) == 0)
+						break;
+					if (errno == EEXIST)
+						continue; /* another process made it first */
+					if (no_links(errno))
+						linking = 0;
+					break;
+				}
+				if (!object_matches(fd, f, x, buf, cap)) {
+					/* Damaged (written through a hard link): ours replaces it. */
+					close(fd);
+					fd = -1;
+					unlink(aside.ptr);
+					if (link(file.ptr, aside.ptr) == 0 && rename(aside.ptr, obj.ptr) == 0)
+						cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "cache object '%s' was damaged; replaced",
+						                  obj.ptr);
+					unlink(aside.ptr);
+					break;
+				}
+				close(fd);
+				fd = -1;
+				unlink(tmp.ptr);
+				if (link(obj.ptr, tmp.ptr) < 0) {
+					if (errno == ENOENT)
+						continue; /* pruned meanwhile */
+					if (no_links(errno))
+						linking = 0;
+					break; /* EMLINK: the object is full; keep our copy */
+				}
+				if (rename(tmp.ptr, file.ptr) < 0) {
+					error = cinstall_err__os(err, "cannot rename '%s' to '%s'", tmp.ptr, file.ptr);
+					unlink(tmp.ptr);
+					goto done;
+				}
+				saved += f->size;
+				break;
+			}
+			if (fd >= 0) {
+				close(fd);
+				fd = -1;
+			}
+		}
+		/* The seal covers the files as they are now (objects may be older). */
+		if (lstat(file.ptr, &st) < 0) {
+			error = cinstall_err__os(err, "cannot stat '%s'", file.ptr);
+			goto done;
+		}
+		if ((uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec > sealed)
+			sealed = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+	}
+	if (sealed > m->sealed_ns)
+		m->sealed_ns = sealed;
+	*out_saved = saved;
+	goto done;
+oom:
+	error = cinstall_err__oom(err);
+done:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	cinstall_xxh__free(x);
+	cinstall_buf__release(&obj);
+	cinstall_buf__release(&file);
+	cinstall_buf__release(&tmp);
+	cinstall_buf__release(&aside);
+	return error;
+}
+
+/* Remove objects no entry links any more (link count 1).  Data-safe while
+ * other processes run: one that linked an object meanwhile keeps its
+ * inode; one about to link finds it gone and keeps a private copy. */
+static int prune_objects(cinstall_err *err, cinstall_ctx *ctx, uint64_t *count, uint64_t *bytes)
+{
+	cinstall_buf dir = CINSTALL_BUF_INIT;
+	DIR *top = NULL, *d = NULL;
+	struct dirent *de, *oe;
+	struct stat st;
+	int fd, error = 0;
+
+	if (sub(&dir, ctx, "v1/objects") < 0) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	if (!(top = opendir(dir.ptr))) {
+		if (errno != ENOENT)
+			error = cinstall_err__os(err, "cannot read '%s'", dir.ptr);
+		goto done;
+	}
+	while ((de = readdir(top))) {
+		if (de->d_name[0] == '.')
+			continue;
+		fd = cinstall_sys__openat(dirfd(top), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+		if (fd < 0)
+			continue;
+		if (!(d = fdopendir(fd))) {
+			close(fd);
+			continue;
+		}
+		while ((oe = readdir(d))) {
+			if (!strcmp(oe->d_name, ".") || !strcmp(oe->d_name, ".."))
+				continue;
+			if (fstatat(dirfd(d), oe->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))
+				continue;
+			if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+				continue;
+			if (unlinkat(dirfd(d), oe->d_name, 0) == 0) {
+				(*count)++;
+				*bytes += (uint64_t)st.st_size;
+			}
+		}
+		closedir(d);
+		d = NULL;
+	}
+done:
+	if (top)
+		closedir(top);
+	cinstall_buf__release(&dir);
+	return error;
+}
+
+static int run_prune_objects(cinstall_err *err, cinstall_ctx *ctx)
+{
+	uint64_t n = 0, bytes = 0;
+	int error = prune_objects(err, ctx, &n, &bytes);
+
+	if (!error && n)
+		cinstall_ctx__log(ctx, CINSTALL_LOG_INFO, "removed %llu unused cache objects (%llu bytes)",
+		                  (unsigned long long)n, (unsigned long long)bytes);
+	return error;
+}
+
+/* ---- disk usage: each inode once ---- */
+
+typedef struct inode_key {
+	dev_t dev;
+	ino_t ino;
+} inode_key;
+
+typedef struct inode_ent {
+	inode_key key;
+	UT_hash_handle hh;
+} inode_ent;
+
+typedef struct usage_state {
+	inode_ent *seen;
+	uint64_t stored;
+} usage_state;
+
+static int usage_walk(cinstall_err *err, usage_state *s, int dfd, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	int fd, error = 0;
+
+	if (depth > 256 || (fd = dup(dfd)) < 0)
+		return 0;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		inode_ent *e;
+		inode_key k;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub_fd = cinstall_sys__openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+			if (sub_fd >= 0) {
+				error = usage_walk(err, s, sub_fd, depth + 1);
+				close(sub_fd);
+				if (error < 0)
+					break;
+			}
+			continue;
+		}
+		memset(&k, 0, sizeof(k));
+		k.dev = st.st_dev;
+		k.ino = st.st_ino;
+		HASH_FIND(hh, s->seen, &k, sizeof(k), e);
+		if (e)
+			continue;
+		if (!(e = calloc(1, sizeof(*e)))) {
+			error = cinstall_err__oom(err);
+			break;
+		}
+		e->key = k;
+		HASH_ADD(hh, s->seen, key, sizeof(k), e);
+		s->stored += (uint64_t)st.st_size;
+	}
+	closedir(d);
+	return error;
+}
+
+static int usage_one(cinstall_err *err, cinstall_ctx *ctx, const char *key, void *payload)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	int fd, error = 0;
+
+	if (cinstall_cache__entry_path(&p, ctx, key) < 0 || cinstall_buf__puts(&p, "/tree") < 0) {
+		cinstall_buf__release(&p);
+		return cinstall_err__oom(err);
+	}
+	if ((fd = cinstall_sys__open(p.ptr, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0)) >= 0) {
+		error = usage_walk(err, payload, fd, 0);
+		close(fd);
+	}
+	cinstall_buf__release(&p);
+	return error;
+}
+
+int cinstall_cache_disk_usage(uint64_t *out_stored, cinstall_ctx *ctx)
+{
+	cinstall_err err = CINSTALL_ERR_INIT;
+	usage_state s;
+	inode_ent *e, *tmp;
+	int error;
+
+	if (!out_stored || !ctx) {
+		cinstall_err__set(&err, CINSTALL_EINVAL, 0, "cache disk usage: no output or context");
+		return cinstall_ctx__fail(ctx, &err);
+	}
+	*out_stored = 0;
+	memset(&s, 0, sizeof(s));
+	error = each_entry(&err, ctx, usage_one, &s);
+	HASH_ITER(hh, s.seen, e, tmp) {
+		HASH_DEL(s.seen, e);
+		free(e);
+	}
+	if (error < 0)
+		return cinstall_ctx__fail(ctx, &err);
+	*out_stored = s.stored;
 	return 0;
 }

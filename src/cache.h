@@ -8,6 +8,9 @@
  *   v1/tmp/<name>/             a work directory: an unpack in progress, or an
  *                              entry being removed
  *   v1/locks/<key>.lock        serialises unpacks of one wheel (transient)
+ *   v1/objects/<xx>/<rest>-<mode>  one copy of each distinct file (see
+ *                              cinstall_cache__dedupe); entries' files are
+ *                              hard links to these
  *
  * <key> is the XXH3-128 (hex) of the wheel's bytes.
  *
@@ -117,5 +120,23 @@ int cinstall_cache__remove_unused(cinstall_err *err, cinstall_ctx *ctx, const ch
 /* Move entry `key` out of v1/wheels (atomically) and delete it, in use or
  * not (see cinstall_cache__remove_unused). */
 int cinstall_cache__remove_entry(cinstall_err *err, cinstall_ctx *ctx, const char *key);
+
+/* File-level dedupe.  Each distinct file is stored once, as
+ * v1/objects/<xx>/<rest>-<mode>, named by the XXH3-128 of its bytes
+ * (<xx><rest>) and its mode (644 or 755); entries' files are hard links to
+ * objects (relative to nothing: a moved cache keeps working; never a
+ * symlink).  Empty files, RECORD and .data/scripts/ files are never shared.
+ * An object is checked (size, mode, XXH3) before a new entry links to it;
+ * a damaged one is replaced.  Removing an object (prune: link count 1) is
+ * always safe for the data: an entry that linked it meanwhile keeps the
+ * inode.
+ *
+ * Replace the shareable files of the unpacked tree <dir>/tree with links
+ * to their objects (creating objects from ours where missing), and raise
+ * m->sealed_ns to the newest mtime of the files as they end up.  Falls
+ * back to private copies where the file system refuses hard links or an
+ * object reached the link limit (EMLINK).  *out_saved: bytes now shared. */
+int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
+                           const char *dir);
 
 #endif

@@ -119,6 +119,11 @@ static int flush(int fd, cinstall_buf *b, cinstall_xxh *x, size_t limit)
 
 int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const char *dir)
 {
+	return cinstall_manifest__save_sync(err, m, dir, 1);
+}
+
+int cinstall_manifest__save_sync(cinstall_err *err, const cinstall_manifest *m, const char *dir, int sync)
+{
 	cinstall_buf b = CINSTALL_BUF_INIT, tmp = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT;
 	cinstall_xxh *x = NULL;
 	char sum[CINSTALL_XXH_HEX];
@@ -156,7 +161,7 @@ int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const
 	cinstall_xxh__final_hex(x, sum);
 	if (cinstall_buf__printf(&b, "end %s\n", sum) < 0)
 		goto oom;
-	if (cinstall_sys__write_all(fd, b.ptr, b.len) < 0 || cinstall_sys__fsync(fd) < 0)
+	if (cinstall_sys__write_all(fd, b.ptr, b.len) < 0 || (sync && cinstall_sys__fsync(fd) < 0))
 		goto io;
 	if (cinstall_sys__close(fd) < 0) {
 		fd = -1;
@@ -168,7 +173,7 @@ int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const
 		goto done;
 	}
 	/* Make the rename itself durable. */
-	if ((dfd = cinstall_sys__open(dir, O_RDONLY | O_DIRECTORY, 0)) >= 0)
+	if (sync && (dfd = cinstall_sys__open(dir, O_RDONLY | O_DIRECTORY, 0)) >= 0)
 		cinstall_sys__fsync(dfd);
 	goto done;
 io:

@@ -56,6 +56,9 @@ int cinstall_manifest__load(cinstall_manifest **out, cinstall_err *err, const ch
 /* Write `m` to <dir>/MANIFEST atomically (temporary + fsync + rename). */
 int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const char *dir);
 
+/* The same; without `sync`, no fsync (a benchmark's knob: see bench/cache.sh). */
+int cinstall_manifest__save_sync(cinstall_err *err, const cinstall_manifest *m, const char *dir, int sync);
+
 /* Binary search by path; NULL when absent. */
 const cinstall_manifest_file *cinstall_manifest__find(const cinstall_manifest *m, const char *path);
 

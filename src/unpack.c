@@ -1246,7 +1246,15 @@ again:
 	 * data never reached the disk.  `cinstall cache verify` finds such an
 	 * entry and `cinstall cache prune` removes it.
 	 */
-	if ((error = cinstall_manifest__save(err, m, work.dir)) < 0)
+	{
+		uint64_t saved = 0;
+		if (!ctx->no_dedupe && (error = cinstall_cache__dedupe(&saved, err, ctx, m, work.dir)) < 0)
+			goto done;
+		if (saved)
+			cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %llu bytes shared with other cache entries", wheel,
+			                  (unsigned long long)saved);
+	}
+	if ((error = cinstall_manifest__save_sync(err, m, work.dir, !ctx->no_fsync)) < 0)
 		goto done;
 	/* In use from before its publication: nobody removes it under us. */
 	if ((error = cinstall_cache__use_work(&use, err, ctx, &work)) < 0)

@@ -167,7 +167,7 @@ for n in $(seq 1 16); do
 		bad="$bad s$n: differs from the reference"
 	fi
 done
-[ -z "$bad" ] && ok stress_16x15_with_clean_and_prune || fail stress_8x15_with_clean_and_prune "$bad"
+[ -z "$bad" ] && ok stress_16x15_with_clean_and_prune || fail stress_16x15_with_clean_and_prune "$bad"
 [ ! -s "$T/maint.err" ] && ok stress_maintenance_succeeded || fail stress_maintenance_succeeded "$(sort "$T/maint.err" | uniq -c)"
 # Fill the cache once more and check it is sound.
 # shellcheck disable=SC2086
