@@ -1109,8 +1109,9 @@ static int check_cached_name(cinstall_err *err, const char *wheel, const cinstal
 }
 
 /* Is every file of the entry as it was published?  One fstatat per file:
- * the size, the kind, the executable bit, and an mtime no newer than the
- * seal.  NULL when sound, else the first changed file's path, with a
+ * the size, the kind, and an mtime no newer than the
+ * seal (modes are not compared: some file systems, exFAT, show 0777 for
+ * all).  NULL when sound, else the first changed file's path, with a
  * description in `what`. */
 static const char *changed_file(const cinstall_manifest *m, const char *entry, char *what, size_t cap)
 {
@@ -1139,10 +1140,6 @@ static const char *changed_file(const cinstall_manifest *m, const char *entry, c
 		} else if ((uint64_t)st.st_size != f->size) {
 			snprintf(what, cap, "size is %llu, the manifest says %llu", (unsigned long long)st.st_size,
 			         (unsigned long long)f->size);
-			bad = f->path;
-		} else if (!!(st.st_mode & S_IXUSR) != !!(f->mode & S_IXUSR)) {
-			snprintf(what, cap, "mode is %03o, the manifest says %03o", (unsigned)(st.st_mode & 0777),
-			         (unsigned)f->mode);
 			bad = f->path;
 		} else if (m->sealed_ns && mtime_ns(&st) > m->sealed_ns) {
 			snprintf(what, cap, "modified after the entry was made");
