@@ -1,8 +1,9 @@
 #!/bin/sh
 # .ci/check.sh - the README's test command: install what is missing, then
 # build with -Werror and run the whole suite twice, plainly and under
-# AddressSanitizer + UndefinedBehaviorSanitizer, ending with one line
-# "N passed, N failed, N skipped" over both runs.
+# AddressSanitizer + UndefinedBehaviorSanitizer, then the unit tests under
+# ThreadSanitizer, ending with one line "total: N passed, N failed,
+# N skipped" over the three runs.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 sh .ci/deps.sh test || exit 1
@@ -26,10 +27,16 @@ echo "=== the suite again under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	make WERROR=1 BUILD=build-asan SANITIZE=address,undefined check || status=1
 
-set -- $(cat build/test-summary 2>/dev/null || echo 0 1 0)
-p=$1 f=$2 s=$3
-set -- $(cat build-asan/test-summary 2>/dev/null || echo 0 1 0)
-p=$((p + $1)) f=$((f + $2)) s=$((s + $3))
+build BUILD=build-tsan SANITIZE=thread
+echo
+echo "=== the unit tests (the threaded ones among them) under ThreadSanitizer"
+TESTS=test_ make WERROR=1 BUILD=build-tsan SANITIZE=thread check || status=1
+
+p=0 f=0 s=0
+for b in build build-asan build-tsan; do
+	set -- $(cat $b/test-summary 2>/dev/null || echo 0 1 0)
+	p=$((p + $1)) f=$((f + $2)) s=$((s + $3))
+done
 echo
 echo "total: $p passed, $f failed, $s skipped"
 [ "$f" -eq 0 ] && [ "$status" -eq 0 ]

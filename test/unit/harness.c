@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int failed;
@@ -42,6 +43,23 @@ void th_skip(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
 	va_end(ap);
+}
+
+int th_sh(cinstall_buf *out, const char *cmd)
+{
+	char chunk[4096];
+	size_t n;
+	int st;
+	FILE *p;
+
+	fflush(stdout);
+	if (!(p = popen(cmd, "r")))
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		if (out)
+			cinstall_buf__put(out, chunk, n);
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 const char *th_fixtures(void)

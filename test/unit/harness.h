@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
+
 typedef struct cinstall_test {
 	const char *name;
 	void (*fn)(void);
@@ -34,6 +36,10 @@ void th_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Mark the running test skipped, with a reason; return from it after. */
 void th_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Run a shell command; its stdout is appended to `out` (when not NULL).
+ * Returns the exit status, or -1 when it could not run or was killed. */
+int th_sh(cinstall_buf *out, const char *cmd);
 
 /* The directory holding the test data: $FIXTURES or "fixtures". */
 const char *th_fixtures(void);

@@ -312,10 +312,13 @@ static void test_cache__concurrent_threads_one_entry(void)
 	pthread_t t[6];
 	size_t i;
 	cinstall_ctx *ctx;
+	/* fixture() returns a static buffer: take the path once, before any
+	 * thread reads it. */
+	const char *wheel = fixture("awkward-1.0-py3-none-any.whl");
 
 	snprintf(cache_dir, sizeof(cache_dir), "%s/cache", th_tmpdir());
 	for (i = 0; i < 6; i++) {
-		r[i].wheel = fixture("awkward-1.0-py3-none-any.whl");
+		r[i].wheel = wheel;
 		r[i].entry = NULL;
 		r[i].rc = -100;
 		CHECK(pthread_create(&t[i], NULL, race, &r[i]) == 0);

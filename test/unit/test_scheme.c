@@ -17,22 +17,6 @@
 /* helpers                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static int run(cinstall_buf *out, const char *cmd)
-{
-	char chunk[4096];
-	size_t n;
-	int st;
-	FILE *p = popen(cmd, "r");
-
-	if (!p)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		if (out)
-			cinstall_buf__put(out, chunk, n);
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int write_file(const char *path, const char *text, int mode)
 {
 	FILE *f = fopen(path, "w");
@@ -105,7 +89,7 @@ static int make_venv(const char *dir)
 	int r;
 
 	cinstall_buf__printf(&cmd, PY " -m venv --without-pip '%s'", dir);
-	r = run(NULL, cinstall_buf__cstr(&cmd));
+	r = th_sh(NULL, cinstall_buf__cstr(&cmd));
 	cinstall_buf__release(&cmd);
 	return r;
 }
@@ -145,7 +129,7 @@ static int get_truth(truth *t, const char *python, const char *prefix)
 	/* pip is found in Debian's dist-packages, also from a venv without it */
 	cinstall_buf__printf(&cmd, "PYTHONPATH=/usr/lib/python3/dist-packages '%s' truth.py %s%s%s", python,
 	                     prefix ? "'" : "", prefix ? prefix : "", prefix ? "'" : "");
-	r = run(&t->text, cinstall_buf__cstr(&cmd));
+	r = th_sh(&t->text, cinstall_buf__cstr(&cmd));
 	cinstall_buf__release(&cmd);
 	if (r != 0)
 		return -1;
@@ -419,24 +403,24 @@ static void test_scheme__probe_cache(void)
 	ctx = new_ctx();
 	s = resolve(ctx, wrapper, "pfx", NULL);
 	cinstall_scheme__free(s);
-	CHECK_INT(run(&count, "wc -l < count"), 0);
+	CHECK_INT(th_sh(&count, "wc -l < count"), 0);
 	CHECK_INT(atoi(cinstall_buf__cstr(&count)), 1);
 	CHECK_CONTAINS(cinstall_buf__cstr(&logged), "from the cache");
 	/* a changed interpreter is asked again */
-	CHECK_INT(run(NULL, "touch -d '2001-01-01 00:00:00' fakepy"), 0);
+	CHECK_INT(th_sh(NULL, "touch -d '2001-01-01 00:00:00' fakepy"), 0);
 	s = resolve(ctx, wrapper, NULL, NULL);
 	cinstall_scheme__free(s);
 	cinstall_buf__truncate(&count, 0);
-	CHECK_INT(run(&count, "wc -l < count"), 0);
+	CHECK_INT(th_sh(&count, "wc -l < count"), 0);
 	CHECK_INT(atoi(cinstall_buf__cstr(&count)), 2);
 	/* a damaged cache entry is ignored and replaced */
-	CHECK_INT(run(NULL, "for f in cache/v1/interpreters/*; do printf 'garbage' > \"$f\"; done"), 0);
+	CHECK_INT(th_sh(NULL, "for f in cache/v1/interpreters/*; do printf 'garbage' > \"$f\"; done"), 0);
 	s = resolve(ctx, wrapper, NULL, NULL);
 	if (s)
 		CHECK_INT(s->py_major, 3);
 	cinstall_scheme__free(s);
 	cinstall_buf__truncate(&count, 0);
-	CHECK_INT(run(&count, "wc -l < count"), 0);
+	CHECK_INT(th_sh(&count, "wc -l < count"), 0);
 	CHECK_INT(atoi(cinstall_buf__cstr(&count)), 3);
 	cinstall_buf__release(&count);
 	cinstall_ctx_free(ctx);
@@ -458,7 +442,7 @@ static void test_scheme__venv_falls_back_to_probe(void)
 		goto done;
 	}
 	/* a pyvenv.cfg that names an implementation we do not read */
-	CHECK_INT(run(NULL, "echo 'implementation = SomethingElse' >> venv/pyvenv.cfg"), 0);
+	CHECK_INT(th_sh(NULL, "echo 'implementation = SomethingElse' >> venv/pyvenv.cfg"), 0);
 	if (get_truth(&t, py, NULL) == 0) {
 		if ((s = resolve(ctx, venv, NULL, NULL))) {
 			check_truth(s, &t, 1);
@@ -557,7 +541,7 @@ static void test_scheme__other_pythons(void)
 		cinstall_buf__printf(&dir, "%s/venv%d", th_tmpdir(), n);
 		cinstall_buf__printf(&py, "%s/bin/python", cinstall_buf__cstr(&dir));
 		cinstall_buf__printf(&cmd, "'%s' -m venv --without-pip '%s'", p, cinstall_buf__cstr(&dir));
-		if (run(NULL, cinstall_buf__cstr(&cmd)) || get_truth(&t, cinstall_buf__cstr(&py), NULL)) {
+		if (th_sh(NULL, cinstall_buf__cstr(&cmd)) || get_truth(&t, cinstall_buf__cstr(&py), NULL)) {
 			th_fail(__FILE__, __LINE__, "%s: cannot make or ask a venv", p);
 		} else {
 			if ((s = resolve(ctx, cinstall_buf__cstr(&dir), NULL, NULL))) {

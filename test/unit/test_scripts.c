@@ -46,25 +46,9 @@ static int read_file(cinstall_buf *out, const char *path)
 
 /* Run a shell command; stdout into `out` (when not NULL).  Returns the exit
  * status, or -1. */
-static int run(cinstall_buf *out, const char *cmd)
-{
-	char chunk[4096];
-	size_t n;
-	int st;
-	FILE *p = popen(cmd, "r");
-
-	if (!p)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		if (out)
-			cinstall_buf__put(out, chunk, n);
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int have_installer(void)
 {
-	return run(NULL, PY " -c 'import installer.utils, installer.scripts' 2>/dev/null") == 0;
+	return th_sh(NULL, PY " -c 'import installer.utils, installer.scripts' 2>/dev/null") == 0;
 }
 
 static cinstall_entry_points *parse_ok(const char *text)
@@ -281,7 +265,7 @@ static void test_scripts__parse_matches_installer(void)
 			                     eps->items[k].attr, eps->items[k].gui ? "gui" : "console");
 		cinstall_scripts__free(eps);
 		write_file("ep.txt", texts[i], strlen(texts[i]), 0644);
-		CHECK_INT(run(&theirs, PY " -c 'import sys\nfrom installer.utils import parse_entrypoints\n"
+		CHECK_INT(th_sh(&theirs, PY " -c 'import sys\nfrom installer.utils import parse_entrypoints\n"
 		                       "for n, m, a, s in parse_entrypoints(open(\"ep.txt\", encoding=\"utf-8\", newline=\"\").read()):\n"
 		                       "    print(\"%s|%s|%s|%s\" % (n, m, a, s))'"),
 		          0);
@@ -353,7 +337,7 @@ static void test_scripts__shebang_matches_installer(void)
 
 		write_file("exe.txt", paths[i], strlen(paths[i]), 0644);
 		CHECK_INT(cinstall_scripts__shebang(&ours, paths[i]), 0);
-		CHECK_INT(run(&theirs, PY " -c 'import sys\nfrom installer.scripts import _build_shebang\n"
+		CHECK_INT(th_sh(&theirs, PY " -c 'import sys\nfrom installer.scripts import _build_shebang\n"
 		                       "sys.stdout.buffer.write(_build_shebang(open(\"exe.txt\").read(), False) + b\"\\n\")'"),
 		          0);
 		CHECK_STR(cinstall_buf__cstr(&ours), cinstall_buf__cstr(&theirs));
@@ -442,7 +426,7 @@ static void test_scripts__rewrite_matches_installer(void)
 
 			write_file("script.in", scripts[i].data, scripts[i].len, 0644);
 			rewrite(&ours, interps[j], scripts[i].data, scripts[i].len);
-			CHECK_INT(run(NULL, PY " -c 'import sys\nfrom installer.utils import fix_shebang\n"
+			CHECK_INT(th_sh(NULL, PY " -c 'import sys\nfrom installer.utils import fix_shebang\n"
 			                   "exe = open(\"exe.txt\").read()\n"
 			                   "with open(\"script.in\", \"rb\") as f, fix_shebang(f, exe) as g:\n"
 			                   "    open(\"script.out\", \"wb\").write(g.read())'"),
@@ -481,7 +465,7 @@ static int make_venv(const char *dir)
 	cinstall_buf__printf(&cmd, PY " -m venv --without-pip '%s' && '%s/bin/python' -c 'import sysconfig; "
 	                           "print(sysconfig.get_paths()[\"purelib\"], end=\"\")'",
 	                     dir, dir);
-	r = run(&sp, cinstall_buf__cstr(&cmd));
+	r = th_sh(&sp, cinstall_buf__cstr(&cmd));
 	if (r == 0) {
 		cinstall_buf path = CINSTALL_BUF_INIT;
 		cinstall_buf__printf(&path, "%s/cinstall_demo_mod.py", cinstall_buf__cstr(&sp));
@@ -520,7 +504,7 @@ static void check_launchers(const char *dir)
 	cinstall_buf__printf(&path, "%s/bin/demo", dir);
 	CHECK_INT(write_launcher(cinstall_buf__cstr(&path), cinstall_buf__cstr(&py), "demo", "main"), 0);
 	cinstall_buf__printf(&cmd, "'%s' 7 'a b' 2>&1", cinstall_buf__cstr(&path));
-	CHECK_INT(run(&out, cinstall_buf__cstr(&cmd)), 7);
+	CHECK_INT(th_sh(&out, cinstall_buf__cstr(&cmd)), 7);
 	cinstall_buf__truncate(&cmd, 0);
 	cinstall_buf__printf(&cmd, "main argv0=%s args=7,a b\n", cinstall_buf__cstr(&path));
 	CHECK_STR(cinstall_buf__cstr(&out), cinstall_buf__cstr(&cmd));
@@ -529,7 +513,7 @@ static void check_launchers(const char *dir)
 	cinstall_buf__truncate(&cmd, 0);
 	cinstall_buf__truncate(&out, 0);
 	cinstall_buf__printf(&cmd, "'%s' x", cinstall_buf__cstr(&path));
-	CHECK_INT(run(&out, cinstall_buf__cstr(&cmd)), 0);
+	CHECK_INT(th_sh(&out, cinstall_buf__cstr(&cmd)), 0);
 	CHECK_CONTAINS(cinstall_buf__cstr(&out), "args=x");
 
 	/* a "Cls.method" attribute returning a string: printed to stderr, status 1;
@@ -540,7 +524,7 @@ static void check_launchers(const char *dir)
 	cinstall_buf__printf(&path, "%s/bin/tool", dir);
 	CHECK_INT(write_launcher(cinstall_buf__cstr(&path), cinstall_buf__cstr(&py), "tool", "Tool.run"), 0);
 	cinstall_buf__printf(&cmd, "'%s' 2>&1", cinstall_buf__cstr(&path));
-	CHECK_INT(run(&out, cinstall_buf__cstr(&cmd)), 1);
+	CHECK_INT(th_sh(&out, cinstall_buf__cstr(&cmd)), 1);
 	CHECK_CONTAINS(cinstall_buf__cstr(&out), "tool failed");
 	cinstall_buf__truncate(&cmd, 0);
 	cinstall_buf__printf(&cmd, "Tool.run %s\n", cinstall_buf__cstr(&py));
@@ -553,7 +537,7 @@ static void check_launchers(const char *dir)
 	cinstall_buf__printf(&path, "%s/bin/demo-script.pyw", dir);
 	CHECK_INT(write_launcher(cinstall_buf__cstr(&path), cinstall_buf__cstr(&py), "demo", "main"), 0);
 	cinstall_buf__printf(&cmd, "'%s'", cinstall_buf__cstr(&path));
-	CHECK_INT(run(&out, cinstall_buf__cstr(&cmd)), 0);
+	CHECK_INT(th_sh(&out, cinstall_buf__cstr(&cmd)), 0);
 	cinstall_buf__truncate(&cmd, 0);
 	cinstall_buf__printf(&cmd, "main argv0=%s/bin/demo args=\n", dir);
 	CHECK_STR(cinstall_buf__cstr(&out), cinstall_buf__cstr(&cmd));
@@ -605,7 +589,7 @@ static void test_scripts__launcher_text(void)
 	CHECK_CONTAINS(cinstall_buf__cstr(&b), "\nfrom pkg.sub import Cls\n");
 	CHECK_CONTAINS(cinstall_buf__cstr(&b), "sys.exit(Cls.meth())\n");
 	write_file("launcher.py", b.ptr, b.len, 0644);
-	CHECK_INT(run(NULL, PY " -c 'import ast; ast.parse(open(\"launcher.py\").read())'"), 0);
+	CHECK_INT(th_sh(NULL, PY " -c 'import ast; ast.parse(open(\"launcher.py\").read())'"), 0);
 	cinstall_buf__release(&b);
 }
 

@@ -16,22 +16,6 @@
 /* helpers                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static int run(cinstall_buf *out, const char *cmd)
-{
-	char chunk[4096];
-	size_t n;
-	int st;
-	FILE *p = popen(cmd, "r");
-
-	if (!p)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		if (out)
-			cinstall_buf__put(out, chunk, n);
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* A sorted list of strings (the interpreter's supported tags). */
 typedef struct strset {
 	char **v;
@@ -87,7 +71,7 @@ static int load_expected(strset *s, const char *python)
 	fputs(EXPECTED, f);
 	fclose(f);
 	cinstall_buf__printf(&cmd, "'%s' expected.py 2>/dev/null", python);
-	r = run(&out, cinstall_buf__cstr(&cmd));
+	r = th_sh(&out, cinstall_buf__cstr(&cmd));
 	cinstall_buf__release(&cmd);
 	if (r != 0 || !out.len) {
 		cinstall_buf__release(&out);
@@ -300,7 +284,7 @@ static void test_tags__venv_matches_pip(void)
 		return;
 	}
 	cinstall_buf__printf(&cmd, PY " -m venv --without-pip '%s/venv'", th_tmpdir());
-	CHECK_INT(run(NULL, cinstall_buf__cstr(&cmd)), 0);
+	CHECK_INT(th_sh(NULL, cinstall_buf__cstr(&cmd)), 0);
 	if ((s = resolve(ctx, "venv")))
 		crosscheck(s, &e, "venv");
 	cinstall_scheme__free(s);
