@@ -963,8 +963,14 @@ static int shareable(const cinstall_manifest *m, const cinstall_manifest_file *f
 	return 1;
 }
 
-/* Does the open object hold exactly the bytes and mode of `f`? */
-static int object_matches(int fd, const cinstall_manifest_file *f, cinstall_xxh *x, unsigned char *buf, size_t cap)
+static uint64_t mtime_ns(const struct stat *st)
+{
+	return (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
+}
+
+/* Does the open object hold exactly the bytes of `f`?  *mtime: its mtime. */
+static int object_matches(int fd, const cinstall_manifest_file *f, cinstall_xxh *x, unsigned char *buf, size_t cap,
+                          uint64_t *mtime)
 {
 	char hex[CINSTALL_XXH_HEX];
 	struct stat st;
@@ -973,6 +979,7 @@ static int object_matches(int fd, const cinstall_manifest_file *f, cinstall_xxh 
 	/* Not the mode: its name holds it, and exFAT shows 0777 for every file. */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size)
 		return 0;
+	*mtime = mtime_ns(&st);
 	cinstall_xxh__reset(x);
 	while ((n = cinstall_sys__read_full(fd, buf, cap)) > 0)
 		cinstall_xxh__update(x, buf, (size_t)n);
@@ -995,10 +1002,12 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 	cinstall_xxh *x = NULL;
 	unsigned char *buf = NULL;
 	const size_t cap = 1 << 16;
-	uint64_t saved = 0, sealed = 0;
+	uint64_t saved = 0, sealed = 0, mtime = 0;
+	unsigned char made[8192 / 8]; /* objects/<xx> known to exist, by a hash of xx */
 	size_t i, base;
-	struct stat st;
 	int fd = -1, tries, error = 0, linking = 1;
+
+	memset(made, 0, sizeof(made));
 
 	*out_saved = 0;
 	if ((error = cinstall_xxh__new(&x, err)) < 0)
@@ -1014,10 +1023,16 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 		if (cinstall_buf__printf(&file, "%s/tree/%s", dir, f->path) < 0)
 			goto oom;
 		if (linking && shareable(m, f)) {
+			unsigned int xx = (unsigned int)(unsigned char)f->xxh3[0] * 31u + (unsigned char)f->xxh3[1];
 			cinstall_buf__truncate(&obj, base);
 			if (cinstall_buf__printf(&obj, "%.2s", f->xxh3) < 0)
 				goto oom;
-			if (mkdir(obj.ptr, 0755) < 0 && errno != EEXIST) {
+			xx %= 8192;
+			if (made[xx / 8] & (1u << (xx % 8)))
+				;
+			else if (mkdir(obj.ptr, 0755) == 0 || errno == EEXIST)
+				made[xx / 8] |= (unsigned char)(1u << (xx % 8));
+			else {
 				if (errno != ENOENT)
 					linking = 0;
 				else if (cinstall_path__mkdirs(err, obj.ptr, 0755) < 0) {
@@ -1041,7 +1056,7 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 						linking = 0;
 					break;
 				}
-				if (!object_matches(fd, f, x, buf, cap)) {
+				if (!object_matches(fd, f, x, buf, cap, &mtime)) {
 					/* Damaged (written through a hard link): ours replaces it. */
 					close(fd);
 					fd = -1;
@@ -1054,10 +1069,13 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 				}
 				close(fd);
 				fd = -1;
-				unlink(tmp.ptr);
 				if (link(obj.ptr, tmp.ptr) < 0) {
 					if (errno == ENOENT)
 						continue; /* pruned meanwhile */
+					if (errno == EEXIST) {
+						unlink(tmp.ptr); /* cannot be: nobody else works here */
+						continue;
+					}
 					if (no_links(errno))
 						linking = 0;
 					break; /* EMLINK: the object is full; keep our copy */
@@ -1068,6 +1086,10 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 					goto done;
 				}
 				saved += f->size;
+				/* The seal covers the files as they are now: this one is
+				 * the object, whose mtime may be newer than our files'. */
+				if (mtime > sealed)
+					sealed = mtime;
 				break;
 			}
 			if (fd >= 0) {
@@ -1075,13 +1097,6 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 				fd = -1;
 			}
 		}
-		/* The seal covers the files as they are now (objects may be older). */
-		if (lstat(file.ptr, &st) < 0) {
-			error = cinstall_err__os(err, "cannot stat '%s'", file.ptr);
-			goto done;
-		}
-		if ((uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec > sealed)
-			sealed = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
 	}
 	if (sealed > m->sealed_ns)
 		m->sealed_ns = sealed;
