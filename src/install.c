@@ -2,6 +2,8 @@
  * for the phases). */
 #include "install.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -275,6 +277,12 @@ static int same_wheel(const cinstall_dist *d, const cinstall_manifest *m)
 
 	if (!m->wheel_sha256[0])
 		return 0;
+	/* Without RECORD (written last), an install of it did not finish. */
+	if (cinstall_path__join(&b, d->dist_info, "RECORD") < 0 || access(b.ptr, F_OK) < 0) {
+		cinstall_buf__release(&b);
+		return 0;
+	}
+	cinstall_buf__truncate(&b, 0);
 	if (read_text(&b, &err, d->dist_info, "direct_url.json") == 0)
 		same = strstr(cinstall_buf__cstr(&b), m->wheel_sha256) != NULL;
 	cinstall_buf__release(&b);
@@ -454,6 +462,28 @@ done:
 }
 
 /* ---- phase 4: place ---------------------------------------------------- */
+
+/* Remove the temporaries (".<name>.cinstall-<16 hex>", see link.c) a killed
+ * install left in `dir`. */
+static void remove_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *t = strstr(de->d_name, ".cinstall-");
+		size_t i;
+		if (de->d_name[0] != '.' || !t || strlen(t) != 10 + 16)
+			continue;
+		for (i = 10; i < 26 && isxdigit((unsigned char)t[i]); i++)
+			;
+		if (i == 26)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
 
 /* Make sure `dir` exists, remembering which directories we create. */
 static int ensure_dir(job *j, const char *dir)
@@ -816,9 +846,20 @@ static void place(install *in, job *j)
 		goto done;
 	/* Move the installed version aside (by its RECORD). */
 	if (j->old) {
-		if ((error = cinstall_uninstall__plan(&plan, &j->err, in->s, j->old)) < 0)
+		error = cinstall_uninstall__plan(&plan, &j->err, in->s, j->old);
+		if (error == CINSTALL_ENOTFOUND && !strcmp(j->old->dist_info, j->dist_info_dir)) {
+			/* Our own .dist-info without RECORD: an install of this very
+			 * wheel was killed before it finished.  Placing over it
+			 * completes it (what is there is replaced, file by file). */
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s; completing an interrupted install", j->err.msg);
+			cinstall_err__clear(&j->err);
+			error = 0;
+			remove_temporaries(j->dist_info_dir);
+			remove_temporaries(in->s->scripts);
+		}
+		if (error < 0)
 			goto done;
-		for (i = 0; i < plan->n; i++)
+		for (i = 0; plan && i < plan->n; i++)
 			if ((error = stash_file(in, j, plan->files[i])) < 0)
 				goto done;
 	}
