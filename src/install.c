@@ -854,8 +854,6 @@ static void place(install *in, job *j)
 			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s; completing an interrupted install", j->err.msg);
 			cinstall_err__clear(&j->err);
 			error = 0;
-			remove_temporaries(j->dist_info_dir);
-			remove_temporaries(in->s->scripts);
 		}
 		if (error < 0)
 			goto done;
@@ -1380,7 +1378,25 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 	if ((error = find_conflicts(&in, &err)) < 0)
 		goto done;
 
-	/* 4. Place. */
+	/* 4. Place.  First, what installs killed before their RECORD left:
+	 * temporaries, removed here, before any thread writes its own. */
+	{
+		int interrupted = 0;
+		cinstall_buf rp = CINSTALL_BUF_INIT;
+		for (i = 0; i < nwheels; i++) {
+			job *j = &in.jobs[i];
+			if (j->error || j->action == ACT_UNCHANGED || !j->old || strcmp(j->old->dist_info, j->dist_info_dir))
+				continue;
+			cinstall_buf__truncate(&rp, 0);
+			if (cinstall_path__join(&rp, j->dist_info_dir, "RECORD") == 0 && access(rp.ptr, F_OK) < 0) {
+				remove_temporaries(j->dist_info_dir);
+				interrupted = 1;
+			}
+		}
+		if (interrupted)
+			remove_temporaries(in.s->scripts);
+		cinstall_buf__release(&rp);
+	}
 	run_parallel(&in, place);
 
 	/* 5. Bytecode, RECORD, and the stashes dropped. */
