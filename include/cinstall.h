@@ -390,6 +390,22 @@ CINSTALL_API int cinstall_uninstall(cinstall_report **out, cinstall_ctx *ctx,
                                     const cinstall_install_options *opts,
                                     const char *const *names, size_t nnames);
 
+/* ------------------------------------------------------------------------ */
+/* Added in 0.2: the cache's file-level dedupe                               */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Bytes the cache's entries take on disk, each distinct file counted once:
+ * entries' files are hard links to one copy of each distinct content
+ * (`v1/objects`), so this is at most cinstall_cache_stats.bytes, and the
+ * difference is what dedupe saves.  Walks every entry's tree (one lstat
+ * per file).
+ *
+ * @param[out] out_stored  bytes stored
+ * @return 0, CINSTALL_EIO, CINSTALL_ENOMEM, CINSTALL_EINVAL
+ */
+CINSTALL_API int cinstall_cache_disk_usage(uint64_t *out_stored, cinstall_ctx *ctx);
+
 #ifdef __cplusplus
 }
 #endif

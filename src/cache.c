@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "path.h"
 #include "sys.h"
+#include "uthash/uthash.h"
 
 #ifdef F_OFD_SETLK
 #define LOCK_CMD F_OFD_SETLK
@@ -121,20 +122,25 @@ int cinstall_cache__lookup(cinstall_manifest **out, cinstall_err *err, cinstall_
 /* Locks                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Try to lock `fd` for writing: 1 locked, 0 held by someone else, -1 with
- * errno when the filesystem cannot lock. */
-static int try_lock(int fd)
+/* Try to lock `fd` (F_WRLCK or F_RDLCK): 1 locked, 0 held by someone
+ * else, -1 with errno when the filesystem cannot lock. */
+static int try_lock_type(int fd, short type)
 {
 	struct flock fl;
 
 	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
+	fl.l_type = type;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(fd, LOCK_CMD, &fl) == 0)
 		return 1;
 	if (errno == EAGAIN || errno == EACCES || errno == EINTR)
 		return 0;
 	return -1;
+}
+
+static int try_lock(int fd)
+{
+	return try_lock_type(fd, F_WRLCK);
 }
 
 static int no_locks(int e)
@@ -367,6 +373,124 @@ int cinstall_cache__remove_entry(cinstall_err *err, cinstall_ctx *ctx, const cha
 done:
 	cinstall_cache__work_release(&w, ctx);
 	cinstall_buf__release(&src);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entries in use                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Lock <entry>/MANIFEST with `type`, waiting up to the lock timeout when
+ * `wait`.  1 locked (*out_fd), 0 busy (not waited for), 2 no entry or
+ * the entry went away meanwhile, 3 locks unsupported (*out_fd set, not
+ * locked), or an error. */
+static int lock_manifest_in(int *out_fd, cinstall_err *err, cinstall_ctx *ctx, const char *dir, short type, int wait)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	double deadline = now() + ctx->lock_timeout;
+	unsigned int us = 1000;
+	int fd = -1, r, error = 0;
+
+	*out_fd = -1;
+	if (cinstall_path__join(&p, dir, "MANIFEST") < 0)
+		return cinstall_err__oom(err);
+	fd = cinstall_sys__open(p.ptr, (type == F_WRLCK ? O_RDWR : O_RDONLY) | O_NOFOLLOW, 0);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			error = 2;
+		else
+			error = cinstall_err__os(err, "cannot open '%s'", p.ptr);
+		goto done;
+	}
+	while ((r = try_lock_type(fd, type)) == 0) {
+		if (!wait) {
+			error = 0;
+			goto done;
+		}
+		if (now() > deadline) {
+			error = cinstall_err__set(err, CINSTALL_ELOCK, EAGAIN, "timed out after %u s waiting for lock '%s'",
+			                          (unsigned)ctx->lock_timeout, p.ptr);
+			goto done;
+		}
+		nap(&us);
+	}
+	if (r < 0) {
+		if (!no_locks(errno)) {
+			error = cinstall_err__os(err, "cannot lock '%s'", p.ptr);
+			goto done;
+		}
+		warn_no_locks(ctx, p.ptr, errno);
+		error = 3;
+	} else {
+		/* Removed (renamed aside) between our open and our lock? */
+		error = same_file(fd, p.ptr) ? 1 : 2;
+		if (error == 2)
+			goto done;
+	}
+	*out_fd = fd;
+	fd = -1;
+done:
+	if (fd >= 0)
+		close(fd);
+	cinstall_buf__release(&p);
+	return error;
+}
+
+static int lock_manifest(int *out_fd, cinstall_err *err, cinstall_ctx *ctx, const char *key, short type, int wait)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	int error;
+
+	if (cinstall_cache__entry_path(&p, ctx, key) < 0)
+		return cinstall_err__oom(err);
+	error = lock_manifest_in(out_fd, err, ctx, p.ptr, type, wait);
+	cinstall_buf__release(&p);
+	return error;
+}
+
+int cinstall_cache__use_work(cinstall_cache_lock *l, cinstall_err *err, cinstall_ctx *ctx, cinstall_cache_work *w)
+{
+	int fd, r;
+
+	l->fd = -1;
+	l->path = NULL;
+	if ((r = lock_manifest_in(&fd, err, ctx, w->dir, F_RDLCK, 1)) < 0)
+		return r;
+	if (r == 2)
+		return cinstall_err__set(err, CINSTALL_EIO, ENOENT, "cache work directory '%s': MANIFEST is missing", w->dir);
+	l->fd = fd;
+	return 0;
+}
+
+int cinstall_cache__use_entry(cinstall_cache_lock *l, cinstall_err *err, cinstall_ctx *ctx, const char *key)
+{
+	int fd, r;
+
+	l->fd = -1;
+	l->path = NULL;
+	if ((r = lock_manifest(&fd, err, ctx, key, F_RDLCK, 1)) < 0)
+		return r;
+	if (r == 2)
+		return 1;
+	l->fd = fd; /* no path: releasing it never unlinks anything */
+	return 0;
+}
+
+int cinstall_cache__remove_unused(cinstall_err *err, cinstall_ctx *ctx, const char *key, int wait)
+{
+	int fd = -1, r, error;
+
+	r = lock_manifest(&fd, err, ctx, key, F_WRLCK, wait);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1;
+	/* Held (or no locks, or no MANIFEST: nobody can be using it): the
+	 * rename aside happens under the lock, so a user that locks after us
+	 * finds the MANIFEST gone from the path and looks again. */
+	error = cinstall_cache__remove_entry(err, ctx, key);
+	if (fd >= 0)
+		close(fd);
 	return error;
 }
 
@@ -709,9 +833,15 @@ judged:
 	if (!sound) {
 		s->damaged++;
 		if (s->remove) {
-			if ((error = cinstall_cache__remove_entry(err, ctx, key)) < 0)
+			if ((r = cinstall_cache__remove_unused(err, ctx, key, 0)) < 0) {
+				error = r;
 				goto done;
-			s->removed++;
+			}
+			if (r == 1)
+				cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "cache entry %s (%s): in use by an install, left in place",
+				                  key, m && m->wheel ? m->wheel : "?");
+			else
+				s->removed++;
 		}
 	}
 done:
@@ -762,6 +892,8 @@ int cinstall_cache_verify(uint64_t *out_damaged, cinstall_ctx *ctx)
 	return 0;
 }
 
+static int run_prune_objects(cinstall_err *err, cinstall_ctx *ctx);
+
 int cinstall_cache_prune(uint64_t *out_removed, cinstall_ctx *ctx)
 {
 	cinstall_err err = CINSTALL_ERR_INIT;
@@ -775,7 +907,8 @@ int cinstall_cache_prune(uint64_t *out_removed, cinstall_ctx *ctx)
 		return CINSTALL_EINVAL;
 	memset(&s, 0, sizeof(s));
 	s.remove = 1;
-	if ((error = sweep(&err, ctx, 1, &leftovers)) < 0 || (error = verify_all(&err, ctx, &s)) < 0)
+	if ((error = sweep(&err, ctx, 1, &leftovers)) < 0 || (error = verify_all(&err, ctx, &s)) < 0 ||
+	    (error = run_prune_objects(&err, ctx)) < 0)
 		return cinstall_ctx__fail(ctx, &err);
 	if (out_removed)
 		*out_removed = leftovers + s.removed;
@@ -784,8 +917,12 @@ int cinstall_cache_prune(uint64_t *out_removed, cinstall_ctx *ctx)
 
 static int clean_one(cinstall_err *err, cinstall_ctx *ctx, const char *key, void *payload)
 {
+	int r;
+
 	(void)payload;
-	return cinstall_cache__remove_entry(err, ctx, key);
+	if ((r = cinstall_cache__remove_unused(err, ctx, key, 0)) == 1)
+		cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "cache entry %s: in use by an install, left in place", key);
+	return r < 0 ? r : 0;
 }
 
 int cinstall_cache_clean(cinstall_ctx *ctx)
@@ -796,7 +933,354 @@ int cinstall_cache_clean(cinstall_ctx *ctx)
 
 	if (!ctx)
 		return CINSTALL_EINVAL;
-	if ((error = each_entry(&err, ctx, clean_one, NULL)) < 0 || (error = sweep(&err, ctx, 1, &n)) < 0)
+	if ((error = each_entry(&err, ctx, clean_one, NULL)) < 0 || (error = sweep(&err, ctx, 1, &n)) < 0 ||
+	    (error = run_prune_objects(&err, ctx)) < 0)
 		return cinstall_ctx__fail(ctx, &err);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* File-level dedupe: v1/objects                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Files never shared: empty ones (one inode for every empty file in every
+ * environment would tie them all together), and those an install rewrites
+ * instead of linking (RECORD, scripts whose shebang it changes). */
+static int shareable(const cinstall_manifest *m, const cinstall_manifest_file *f)
+{
+	size_t n;
+
+	if (f->size == 0)
+		return 0;
+	n = strlen(m->dist_info);
+	if (!strncmp(f->path, m->dist_info, n) && !strcmp(f->path + n, "/RECORD"))
+		return 0;
+	if (m->data_dir) {
+		n = strlen(m->data_dir);
+		if (!strncmp(f->path, m->data_dir, n) && !strncmp(f->path + n, "/scripts/", 9))
+			return 0;
+	}
+	return 1;
+}
+
+static uint64_t mtime_ns(const struct stat *st)
+{
+	return (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
+}
+
+/* Does the open object hold exactly the bytes of `f`?  *mtime: its mtime. */
+static int object_matches(int fd, const cinstall_manifest_file *f, cinstall_xxh *x, unsigned char *buf, size_t cap,
+                          uint64_t *mtime)
+{
+	char hex[CINSTALL_XXH_HEX];
+	struct stat st;
+	ssize_t n;
+
+	/* Not the mode: its name holds it, and exFAT shows 0777 for every file. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size)
+		return 0;
+	*mtime = mtime_ns(&st);
+	cinstall_xxh__reset(x);
+	while ((n = cinstall_sys__read_full(fd, buf, cap)) > 0)
+		cinstall_xxh__update(x, buf, (size_t)n);
+	if (n < 0)
+		return 0;
+	cinstall_xxh__final_hex(x, hex);
+	return !strcmp(hex, f->xxh3);
+}
+
+/* Errors of link(2) that mean "this file system will not do it". */
+static int no_links(int e)
+{
+	return e == EPERM || e == EOPNOTSUPP || e == ENOSYS || e == EXDEV || e == EACCES;
+}
+
+int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
+                           const char *dir)
+{
+	cinstall_buf obj = CINSTALL_BUF_INIT, file = CINSTALL_BUF_INIT, tmp = CINSTALL_BUF_INIT, aside = CINSTALL_BUF_INIT;
+	cinstall_xxh *x = NULL;
+	unsigned char *buf = NULL;
+	const size_t cap = 1 << 16;
+	uint64_t saved = 0, sealed = 0, mtime = 0;
+	unsigned char made[8192 / 8]; /* objects/<xx> known to exist, by a hash of xx */
+	size_t i, base;
+	int fd = -1, tries, error = 0, linking = 1;
+
+	memset(made, 0, sizeof(made));
+
+	*out_saved = 0;
+	if ((error = cinstall_xxh__new(&x, err)) < 0)
+		goto done;
+	if (!(buf = malloc(cap)) || cinstall_buf__printf(&obj, "%s/v1/objects/", ctx->cache_dir) < 0 ||
+	    cinstall_path__join(&tmp, dir, "dedupe.tmp") < 0 || cinstall_path__join(&aside, dir, "object.tmp") < 0)
+		goto oom;
+	base = obj.len;
+	for (i = 0; i < m->nfiles; i++) {
+		const cinstall_manifest_file *f = &m->files[i];
+
+		cinstall_buf__truncate(&file, 0);
+		if (cinstall_buf__printf(&file, "%s/tree/%s", dir, f->path) < 0)
+			goto oom;
+		if (linking && shareable(m, f)) {
+			unsigned int xx = (unsigned int)(unsigned char)f->xxh3[0] * 31u + (unsigned char)f->xxh3[1];
+			cinstall_buf__truncate(&obj, base);
+			if (cinstall_buf__printf(&obj, "%.2s", f->xxh3) < 0)
+				goto oom;
+			xx %= 8192;
+			if (made[xx / 8] & (1u << (xx % 8)))
+				;
+			else if (mkdir(obj.ptr, 0755) == 0 || errno == EEXIST)
+				made[xx / 8] |= (unsigned char)(1u << (xx % 8));
+			else {
+				if (errno != ENOENT)
+					linking = 0;
+				else if (cinstall_path__mkdirs(err, obj.ptr, 0755) < 0) {
+					cinstall_err__clear(err);
+					linking = 0;
+				}
+			}
+			if (cinstall_buf__printf(&obj, "/%s-%o", f->xxh3 + 2, (unsigned)f->mode) < 0)
+				goto oom;
+			for (tries = 0; linking && tries < 4; tries++) {
+				fd = cinstall_sys__open(obj.ptr, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+				if (fd < 0) {
+					/* No object yet: ours becomes it. */
+					if (errno != ENOENT)
+						break;
+					if (link(file.ptr, obj.ptr) == 0)
+						break;
+					if (errno == EEXIST)
+						continue; /* another process made it first */
+					if (no_links(errno))
+						linking = 0;
+					break;
+				}
+				if (!object_matches(fd, f, x, buf, cap, &mtime)) {
+					/* Damaged (written through a hard link): ours replaces it. */
+					close(fd);
+					fd = -1;
+					unlink(aside.ptr);
+					if (link(file.ptr, aside.ptr) == 0 && rename(aside.ptr, obj.ptr) == 0)
+						cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "cache object '%s' was damaged; replaced",
+						                  obj.ptr);
+					unlink(aside.ptr);
+					break;
+				}
+				close(fd);
+				fd = -1;
+				if (link(obj.ptr, tmp.ptr) < 0) {
+					if (errno == ENOENT)
+						continue; /* pruned meanwhile */
+					if (errno == EEXIST) {
+						unlink(tmp.ptr); /* cannot be: nobody else works here */
+						continue;
+					}
+					if (no_links(errno))
+						linking = 0;
+					break; /* EMLINK: the object is full; keep our copy */
+				}
+				if (rename(tmp.ptr, file.ptr) < 0) {
+					error = cinstall_err__os(err, "cannot rename '%s' to '%s'", tmp.ptr, file.ptr);
+					unlink(tmp.ptr);
+					goto done;
+				}
+				saved += f->size;
+				/* The seal covers the files as they are now: this one is
+				 * the object, whose mtime may be newer than our files'. */
+				if (mtime > sealed)
+					sealed = mtime;
+				break;
+			}
+			if (fd >= 0) {
+				close(fd);
+				fd = -1;
+			}
+		}
+	}
+	if (sealed > m->sealed_ns)
+		m->sealed_ns = sealed;
+	*out_saved = saved;
+	goto done;
+oom:
+	error = cinstall_err__oom(err);
+done:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	cinstall_xxh__free(x);
+	cinstall_buf__release(&obj);
+	cinstall_buf__release(&file);
+	cinstall_buf__release(&tmp);
+	cinstall_buf__release(&aside);
+	return error;
+}
+
+/* Remove objects no entry links any more (link count 1).  Data-safe while
+ * other processes run: one that linked an object meanwhile keeps its
+ * inode; one about to link finds it gone and keeps a private copy. */
+static int prune_objects(cinstall_err *err, cinstall_ctx *ctx, uint64_t *count, uint64_t *bytes)
+{
+	cinstall_buf dir = CINSTALL_BUF_INIT;
+	DIR *top = NULL, *d = NULL;
+	struct dirent *de, *oe;
+	struct stat st;
+	int fd, error = 0;
+
+	if (sub(&dir, ctx, "v1/objects") < 0) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	if (!(top = opendir(dir.ptr))) {
+		if (errno != ENOENT)
+			error = cinstall_err__os(err, "cannot read '%s'", dir.ptr);
+		goto done;
+	}
+	while ((de = readdir(top))) {
+		if (de->d_name[0] == '.')
+			continue;
+		fd = cinstall_sys__openat(dirfd(top), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+		if (fd < 0)
+			continue;
+		if (!(d = fdopendir(fd))) {
+			close(fd);
+			continue;
+		}
+		while ((oe = readdir(d))) {
+			if (!strcmp(oe->d_name, ".") || !strcmp(oe->d_name, ".."))
+				continue;
+			if (fstatat(dirfd(d), oe->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))
+				continue;
+			if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+				continue;
+			if (unlinkat(dirfd(d), oe->d_name, 0) == 0) {
+				(*count)++;
+				*bytes += (uint64_t)st.st_size;
+			}
+		}
+		closedir(d);
+		d = NULL;
+	}
+done:
+	if (top)
+		closedir(top);
+	cinstall_buf__release(&dir);
+	return error;
+}
+
+static int run_prune_objects(cinstall_err *err, cinstall_ctx *ctx)
+{
+	uint64_t n = 0, bytes = 0;
+	int error = prune_objects(err, ctx, &n, &bytes);
+
+	if (!error && n)
+		cinstall_ctx__log(ctx, CINSTALL_LOG_INFO, "removed %llu unused cache objects (%llu bytes)",
+		                  (unsigned long long)n, (unsigned long long)bytes);
+	return error;
+}
+
+/* ---- disk usage: each inode once ---- */
+
+typedef struct inode_key {
+	dev_t dev;
+	ino_t ino;
+} inode_key;
+
+typedef struct inode_ent {
+	inode_key key;
+	UT_hash_handle hh;
+} inode_ent;
+
+typedef struct usage_state {
+	inode_ent *seen;
+	uint64_t stored;
+} usage_state;
+
+static int usage_walk(cinstall_err *err, usage_state *s, int dfd, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	int fd, error = 0;
+
+	if (depth > 256 || (fd = dup(dfd)) < 0)
+		return 0;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		inode_ent *e;
+		inode_key k;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub_fd = cinstall_sys__openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+			if (sub_fd >= 0) {
+				error = usage_walk(err, s, sub_fd, depth + 1);
+				close(sub_fd);
+				if (error < 0)
+					break;
+			}
+			continue;
+		}
+		memset(&k, 0, sizeof(k));
+		k.dev = st.st_dev;
+		k.ino = st.st_ino;
+		HASH_FIND(hh, s->seen, &k, sizeof(k), e);
+		if (e)
+			continue;
+		if (!(e = calloc(1, sizeof(*e)))) {
+			error = cinstall_err__oom(err);
+			break;
+		}
+		e->key = k;
+		HASH_ADD(hh, s->seen, key, sizeof(k), e);
+		s->stored += (uint64_t)st.st_size;
+	}
+	closedir(d);
+	return error;
+}
+
+static int usage_one(cinstall_err *err, cinstall_ctx *ctx, const char *key, void *payload)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	int fd, error = 0;
+
+	if (cinstall_cache__entry_path(&p, ctx, key) < 0 || cinstall_buf__puts(&p, "/tree") < 0) {
+		cinstall_buf__release(&p);
+		return cinstall_err__oom(err);
+	}
+	if ((fd = cinstall_sys__open(p.ptr, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0)) >= 0) {
+		error = usage_walk(err, payload, fd, 0);
+		close(fd);
+	}
+	cinstall_buf__release(&p);
+	return error;
+}
+
+int cinstall_cache_disk_usage(uint64_t *out_stored, cinstall_ctx *ctx)
+{
+	cinstall_err err = CINSTALL_ERR_INIT;
+	usage_state s;
+	inode_ent *e, *tmp;
+	int error;
+
+	if (!out_stored || !ctx) {
+		cinstall_err__set(&err, CINSTALL_EINVAL, 0, "cache disk usage: no output or context");
+		return cinstall_ctx__fail(ctx, &err);
+	}
+	*out_stored = 0;
+	memset(&s, 0, sizeof(s));
+	error = each_entry(&err, ctx, usage_one, &s);
+	HASH_ITER(hh, s.seen, e, tmp) {
+		HASH_DEL(s.seen, e);
+		free(e);
+	}
+	if (error < 0)
+		return cinstall_ctx__fail(ctx, &err);
+	*out_stored = s.stored;
 	return 0;
 }

@@ -8,6 +8,9 @@
  *   v1/tmp/<name>/             a work directory: an unpack in progress, or an
  *                              entry being removed
  *   v1/locks/<key>.lock        serialises unpacks of one wheel (transient)
+ *   v1/objects/<xx>/<rest>-<mode>  one copy of each distinct file (see
+ *                              cinstall_cache__dedupe); entries' files are
+ *                              hard links to these
  *
  * <key> is the XXH3-128 (hex) of the wheel's bytes.
  *
@@ -91,7 +94,49 @@ void cinstall_cache__work_release(cinstall_cache_work *w, cinstall_ctx *ctx);
  * 0 or an error; *removed (may be NULL) counts what went. */
 int cinstall_cache__sweep(cinstall_err *err, cinstall_ctx *ctx, uint64_t *removed);
 
-/* Move entry `key` out of v1/wheels (atomically) and delete it. */
+/* Entries in use: an install holds a shared fcntl lock on <entry>/MANIFEST
+ * from the moment it looks the entry up until its files are placed;
+ * whoever removes an entry (prune, clean, self-healing) first takes the
+ * exclusive lock on the same file and renames the entry aside while
+ * holding it.  A user whose lock lands on a MANIFEST no longer at the
+ * entry's path looks the entry up again. */
+
+/* Take the shared lock on entry `key` (waiting up to the lock timeout for
+ * a remover).  0 held (release with cinstall_cache__unlock, which unlinks
+ * nothing), 1 when the entry is gone (look it up again), or an error. */
+int cinstall_cache__use_entry(cinstall_cache_lock *l, cinstall_err *err, cinstall_ctx *ctx, const char *key);
+
+/* The same for a work directory about to be published (its MANIFEST
+ * written): the lock follows the entry through the rename, so nobody can
+ * remove it between our publication and our use. */
+int cinstall_cache__use_work(cinstall_cache_lock *l, cinstall_err *err, cinstall_ctx *ctx, cinstall_cache_work *w);
+
+/* Remove entry `key` unless it is in use.  With `wait`, wait up to the
+ * lock timeout for its users (CINSTALL_ELOCK after); without, leave an
+ * entry in use alone.  0 removed (or already gone), 1 in use, or an
+ * error. */
+int cinstall_cache__remove_unused(cinstall_err *err, cinstall_ctx *ctx, const char *key, int wait);
+
+/* Move entry `key` out of v1/wheels (atomically) and delete it, in use or
+ * not (see cinstall_cache__remove_unused). */
 int cinstall_cache__remove_entry(cinstall_err *err, cinstall_ctx *ctx, const char *key);
+
+/* File-level dedupe.  Each distinct file is stored once, as
+ * v1/objects/<xx>/<rest>-<mode>, named by the XXH3-128 of its bytes
+ * (<xx><rest>) and its mode (644 or 755); entries' files are hard links to
+ * objects (relative to nothing: a moved cache keeps working; never a
+ * symlink).  Empty files, RECORD and .data/scripts/ files are never shared.
+ * An object is checked (size, mode, XXH3) before a new entry links to it;
+ * a damaged one is replaced.  Removing an object (prune: link count 1) is
+ * always safe for the data: an entry that linked it meanwhile keeps the
+ * inode.
+ *
+ * Replace the shareable files of the unpacked tree <dir>/tree with links
+ * to their objects (creating objects from ours where missing), and raise
+ * m->sealed_ns to the newest mtime of the files as they end up.  Falls
+ * back to private copies where the file system refuses hard links or an
+ * object reached the link limit (EMLINK).  *out_saved: bytes now shared. */
+int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
+                           const char *dir);
 
 #endif

@@ -81,6 +81,11 @@ int cinstall_ctx_new(cinstall_ctx **out, const cinstall_options *opts)
 	}
 	if (!ctx->lock_timeout)
 		ctx->lock_timeout = 600;
+	/* Knobs for bench/cache.sh, which measures what dedupe and fsync cost. */
+	if (use_env && (v = getenv("CINSTALL_NO_DEDUPE")) && *v && strcmp(v, "0"))
+		ctx->no_dedupe = 1;
+	if (use_env && (v = getenv("CINSTALL_NO_FSYNC")) && *v && strcmp(v, "0"))
+		ctx->no_fsync = 1;
 	pthread_mutex_init(&ctx->log_lock, NULL);
 	pthread_mutex_init(&ctx->table_lock, NULL);
 	*out = ctx;

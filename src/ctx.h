@@ -37,6 +37,8 @@ struct cinstall_ctx {
 	unsigned int jobs;         /* resolved: >= 1 */
 	int no_symlinks;           /* CINSTALL_OPT_NO_SYMLINKS or CINSTALL_NO_SYMLINKS=1 */
 	uint32_t lock_timeout;     /* seconds */
+	int no_dedupe;             /* CINSTALL_NO_DEDUPE=1: benchmark knob, no v1/objects */
+	int no_fsync;              /* CINSTALL_NO_FSYNC=1: benchmark knob, entries published unsynced */
 	cinstall_err err;          /* last failure of a public call */
 	pthread_mutex_t log_lock;  /* serialises callbacks */
 	pthread_mutex_t table_lock;/* guards the tables and warned below */

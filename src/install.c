@@ -2,6 +2,8 @@
  * for the phases). */
 #include "install.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -73,6 +75,7 @@ typedef struct job {
 	char *tree;               /* <entry>/tree */
 	char *tmpdir;             /* --no-cache: removed at the end */
 	cinstall_manifest *m;
+	int use_fd;               /* shared lock on the cache entry while we link from it, or -1 */
 	char *norm;
 	const cinstall_dist *old; /* what is installed under this name */
 	int action;
@@ -283,6 +286,12 @@ static int same_wheel(const cinstall_dist *d, const cinstall_manifest *m)
 
 	if (!m->wheel_sha256[0])
 		return 0;
+	/* Without RECORD (written last), an install of it did not finish. */
+	if (cinstall_path__join(&b, d->dist_info, "RECORD") < 0 || access(b.ptr, F_OK) < 0) {
+		cinstall_buf__release(&b);
+		return 0;
+	}
+	cinstall_buf__truncate(&b, 0);
 	if (read_text(&b, &err, d->dist_info, "direct_url.json") == 0)
 		same = strstr(cinstall_buf__cstr(&b), m->wheel_sha256) != NULL;
 	cinstall_buf__release(&b);
@@ -423,7 +432,7 @@ static void prepare(install *in, job *j)
 		j->entry = cinstall_buf__detach(&b);
 		if ((error = cinstall_unpack__to_dir(&j->m, in->ctx, &j->err, j->given, j->entry)) < 0)
 			goto done;
-	} else if ((error = cinstall_unpack__wheel(&j->entry, &j->m, in->ctx, &j->err, j->given)) < 0)
+	} else if ((error = cinstall_unpack__wheel_use(&j->entry, &j->m, &j->use_fd, in->ctx, &j->err, j->given)) < 0)
 		goto done;
 	if (cinstall_path__join(&b, j->entry, "tree") < 0) {
 		error = cinstall_err__oom(&j->err);
@@ -490,6 +499,28 @@ done:
 	free(real_dir);
 	free(real_root);
 	return error;
+}
+
+/* Remove the temporaries (".<name>.cinstall-<16 hex>", see link.c) a killed
+ * install left in `dir`. */
+static void remove_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *t = strstr(de->d_name, ".cinstall-");
+		size_t i;
+		if (de->d_name[0] != '.' || !t || strlen(t) != 10 + 16)
+			continue;
+		for (i = 10; i < 26 && isxdigit((unsigned char)t[i]); i++)
+			;
+		if (i == 26)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
 }
 
 /* Make sure `dir` exists, remembering which directories we create. */
@@ -864,9 +895,18 @@ static void place(install *in, job *j)
 		goto done;
 	/* Move the installed version aside (by its RECORD). */
 	if (j->old) {
-		if ((error = cinstall_uninstall__plan(&plan, &j->err, in->s, j->old)) < 0)
+		error = cinstall_uninstall__plan(&plan, &j->err, in->s, j->old);
+		if (error == CINSTALL_ENOTFOUND && !strcmp(j->old->dist_info, j->dist_info_dir)) {
+			/* Our own .dist-info without RECORD: an install of this very
+			 * wheel was killed before it finished.  Placing over it
+			 * completes it (what is there is replaced, file by file). */
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s; completing an interrupted install", j->err.msg);
+			cinstall_err__clear(&j->err);
+			error = 0;
+		}
+		if (error < 0)
 			goto done;
-		for (i = 0; i < plan->n; i++)
+		for (i = 0; plan && i < plan->n; i++)
 			if ((error = stash_file(in, j, plan->files[i])) < 0)
 				goto done;
 	}
@@ -1260,6 +1300,9 @@ static void job_release(job *j)
 		cinstall_err e2 = CINSTALL_ERR_INIT;
 		cinstall_path__rmtree(&e2, j->tmpdir);
 	}
+	if (j->use_fd >= 0)
+		close(j->use_fd);
+	j->use_fd = -1;
 	free(j->abs);
 	cinstall_scripts__free(j->eps);
 	cinstall_wheel_filename_free(j->wf);
@@ -1339,6 +1382,8 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 		error = cinstall_err__oom(&err);
 		goto done;
 	}
+	for (i = 0; i < nwheels; i++)
+		in.jobs[i].use_fd = -1;
 	pthread_mutex_init(&in.lock, NULL);
 	lock_init = 1;
 	in.nthreads = opts->jobs ? opts->jobs : ctx->jobs;
@@ -1391,7 +1436,25 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 	if ((error = find_conflicts(&in, &err)) < 0)
 		goto done;
 
-	/* 4. Place. */
+	/* 4. Place.  First, what installs killed before their RECORD left:
+	 * temporaries, removed here, before any thread writes its own. */
+	{
+		int interrupted = 0;
+		cinstall_buf rp = CINSTALL_BUF_INIT;
+		for (i = 0; i < nwheels; i++) {
+			job *j = &in.jobs[i];
+			if (j->error || j->action == ACT_UNCHANGED || !j->old || strcmp(j->old->dist_info, j->dist_info_dir))
+				continue;
+			cinstall_buf__truncate(&rp, 0);
+			if (cinstall_path__join(&rp, j->dist_info_dir, "RECORD") == 0 && access(rp.ptr, F_OK) < 0) {
+				remove_temporaries(j->dist_info_dir);
+				interrupted = 1;
+			}
+		}
+		if (interrupted)
+			remove_temporaries(in.s->scripts);
+		cinstall_buf__release(&rp);
+	}
 	run_parallel(&in, place);
 
 	/* 5. Bytecode, RECORD, and the stashes dropped. */

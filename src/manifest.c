@@ -16,6 +16,7 @@
  *   tags <tag tag ...>        (only when WHEEL has Tag lines)
  *   root-is-purelib 0|1
  *   sloppy <message>          (only when RECORD was sloppy: the first warning)
+ *   sealed <ns>               (the newest file mtime at publication, ns since the epoch)
  *   files <n>
  *   f <mode octal> <size> <sha256 b64> <xxh3 hex> <path>     (n times, sorted)
  *   end <xxh3-128 hex of every byte above this line>
@@ -118,6 +119,11 @@ static int flush(int fd, cinstall_buf *b, cinstall_xxh *x, size_t limit)
 
 int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const char *dir)
 {
+	return cinstall_manifest__save_sync(err, m, dir, 1);
+}
+
+int cinstall_manifest__save_sync(cinstall_err *err, const cinstall_manifest *m, const char *dir, int sync)
+{
 	cinstall_buf b = CINSTALL_BUF_INIT, tmp = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT;
 	cinstall_xxh *x = NULL;
 	char sum[CINSTALL_XXH_HEX];
@@ -138,6 +144,7 @@ int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const
 	    put_field(&b, "name", m->name ? m->name : "") < 0 || put_field(&b, "version", m->version ? m->version : "") < 0 ||
 	    put_field(&b, "dist-info", m->dist_info ? m->dist_info : "") < 0 || put_field(&b, "data-dir", m->data_dir) < 0 ||
 	    put_field(&b, "requires-python", m->requires_python) < 0 || put_field(&b, "tags", m->tags) < 0 || put_field(&b, "sloppy", m->sloppy) < 0 ||
+	    (m->sealed_ns && cinstall_buf__printf(&b, "sealed %llu\n", (unsigned long long)m->sealed_ns) < 0) ||
 	    cinstall_buf__printf(&b, "root-is-purelib %d\nfiles %zu\n", m->root_is_purelib ? 1 : 0, m->nfiles) < 0)
 		goto oom;
 	for (i = 0; i < m->nfiles; i++) {
@@ -154,7 +161,7 @@ int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const
 	cinstall_xxh__final_hex(x, sum);
 	if (cinstall_buf__printf(&b, "end %s\n", sum) < 0)
 		goto oom;
-	if (cinstall_sys__write_all(fd, b.ptr, b.len) < 0 || cinstall_sys__fsync(fd) < 0)
+	if (cinstall_sys__write_all(fd, b.ptr, b.len) < 0 || (sync && cinstall_sys__fsync(fd) < 0))
 		goto io;
 	if (cinstall_sys__close(fd) < 0) {
 		fd = -1;
@@ -166,7 +173,7 @@ int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const
 		goto done;
 	}
 	/* Make the rename itself durable. */
-	if ((dfd = cinstall_sys__open(dir, O_RDONLY | O_DIRECTORY, 0)) >= 0)
+	if (sync && (dfd = cinstall_sys__open(dir, O_RDONLY | O_DIRECTORY, 0)) >= 0)
 		cinstall_sys__fsync(dfd);
 	goto done;
 io:
@@ -344,6 +351,12 @@ int cinstall_manifest__load(cinstall_manifest **out, cinstall_err *err, const ch
 			want = (size_t)nf;
 			if (want && !(m->files = calloc(want, sizeof(*m->files))))
 				goto oom;
+		} else if (!strcmp(line, "sealed")) {
+			char *end;
+			errno = 0;
+			m->sealed_ns = strtoull(v, &end, 10);
+			if (errno || *end || end == v || *v == '-')
+				goto bad;
 		} else if (!strcmp(line, "root-is-purelib")) {
 			m->root_is_purelib = !strcmp(v, "1");
 		} else if (!strcmp(line, "key") || !strcmp(line, "wheel-sha256")) {

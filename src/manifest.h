@@ -42,6 +42,11 @@ typedef struct cinstall_manifest {
 	 * when RECORD was exact.  A cached entry with one is refused under
 	 * CINSTALL_OPT_STRICT, and warned about again otherwise. */
 	char *sloppy;
+	/* The latest mtime (ns since the epoch) of the entry's files when it
+	 * was published, or 0 when unknown (an older MANIFEST).  A file found
+	 * later with another size or a newer mtime was changed behind the
+	 * cache's back (written through a hard link). */
+	uint64_t sealed_ns;
 } cinstall_manifest;
 
 /* Read <entry>/MANIFEST.  CINSTALL_ECACHE when it is missing, truncated or
@@ -50,6 +55,9 @@ int cinstall_manifest__load(cinstall_manifest **out, cinstall_err *err, const ch
 
 /* Write `m` to <dir>/MANIFEST atomically (temporary + fsync + rename). */
 int cinstall_manifest__save(cinstall_err *err, const cinstall_manifest *m, const char *dir);
+
+/* The same; without `sync`, no fsync (a benchmark's knob: see bench/cache.sh). */
+int cinstall_manifest__save_sync(cinstall_err *err, const cinstall_manifest *m, const char *dir, int sync);
 
 /* Binary search by path; NULL when absent. */
 const cinstall_manifest_file *cinstall_manifest__find(const cinstall_manifest *m, const char *path);

@@ -82,7 +82,13 @@ typedef struct unpacker {
 	uint64_t entries, total;
 	cinstall_buf scratch;
 	char *sloppy;                      /* the first sloppiness warning */
+	uint64_t sealed_ns;                /* the newest mtime of a file written */
 } unpacker;
+
+static uint64_t mtime_ns(const struct stat *st)
+{
+	return (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
+}
 
 static void quote(char *out, size_t cap, const char *path)
 {
@@ -364,6 +370,14 @@ static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, cons
 done:
 	if (cinstall_sys__close(fd) < 0 && !error)
 		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
+	if (!error) {
+		/* After close: some filesystems (NFS) set mtime when writes are flushed. */
+		struct stat st;
+		if (fstatat(u->treefd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot stat", u->wheel, path);
+		if (mtime_ns(&st) > u->sealed_ns)
+			u->sealed_ns = mtime_ns(&st);
+	}
 	return error;
 }
 
@@ -1019,6 +1033,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	}
 	if ((error = do_archive(&u, fd)) < 0 || (error = finish(&u, m)) < 0)
 		goto done;
+	m->sealed_ns = u.sealed_ns;
 	cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %zu files, %llu bytes unpacked", u.wheel, m->nfiles,
 	                  (unsigned long long)u.total);
 done:
@@ -1093,23 +1108,71 @@ static int check_cached_name(cinstall_err *err, const char *wheel, const cinstal
 	return 0;
 }
 
-int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, cinstall_ctx *ctx, cinstall_err *err,
-                           const char *wheel_path)
+/* Is every file of the entry as it was published?  One fstatat per file:
+ * the size, the kind, and an mtime no newer than the
+ * seal (modes are not compared: some file systems, exFAT, show 0777 for
+ * all).  NULL when sound, else the first changed file's path, with a
+ * description in `what`. */
+static const char *changed_file(const cinstall_manifest *m, const char *entry, char *what, size_t cap)
+{
+	cinstall_buf tree = CINSTALL_BUF_INIT;
+	const char *bad = NULL;
+	struct stat st;
+	size_t i;
+	int treefd;
+
+	if (cinstall_path__join(&tree, entry, "tree") < 0)
+		return NULL; /* out of memory: the link step will say so */
+	treefd = cinstall_sys__open(tree.ptr, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	cinstall_buf__release(&tree);
+	if (treefd < 0) {
+		snprintf(what, cap, "tree/ cannot be opened: %s", strerror(errno));
+		return "tree";
+	}
+	for (i = 0; i < m->nfiles && !bad; i++) {
+		const cinstall_manifest_file *f = &m->files[i];
+		if (fstatat(treefd, f->path, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			snprintf(what, cap, "is missing (%s)", strerror(errno));
+			bad = f->path;
+		} else if (!S_ISREG(st.st_mode)) {
+			snprintf(what, cap, "is not a regular file");
+			bad = f->path;
+		} else if ((uint64_t)st.st_size != f->size) {
+			snprintf(what, cap, "size is %llu, the manifest says %llu", (unsigned long long)st.st_size,
+			         (unsigned long long)f->size);
+			bad = f->path;
+		} else if (m->sealed_ns && mtime_ns(&st) > m->sealed_ns) {
+			snprintf(what, cap, "modified after the entry was made");
+			bad = f->path;
+		}
+	}
+	close(treefd);
+	return bad;
+}
+
+/* Give up on an entry after this many lookups that saw it removed or
+ * re-made under our feet. */
+#define MAX_LOOKUPS 8
+
+int cinstall_unpack__wheel_use(char **out_entry, cinstall_manifest **out_manifest, int *out_use_fd, cinstall_ctx *ctx,
+                               cinstall_err *err, const char *wheel_path)
 {
 	cinstall_wheel_filename *wf = NULL;
 	cinstall_manifest *m = NULL;
-	cinstall_cache_lock lock = CINSTALL_CACHE_LOCK_INIT;
+	cinstall_cache_lock lock = CINSTALL_CACHE_LOCK_INIT, use = CINSTALL_CACHE_LOCK_INIT;
 	cinstall_cache_work work = CINSTALL_CACHE_WORK_INIT;
 	cinstall_buf entry = CINSTALL_BUF_INIT;
 	const char *wheel = cinstall_path__basename(wheel_path);
 	char key[CINSTALL_XXH_HEX];
 	uint64_t size = 0;
-	int fd = -1, r, cached = 1, error;
+	int fd = -1, r, cached, lookups = 0, error;
 
 	if (out_entry)
 		*out_entry = NULL;
 	if (out_manifest)
 		*out_manifest = NULL;
+	if (out_use_fd)
+		*out_use_fd = -1;
 	if ((error = open_wheel(&fd, &size, &wf, err, wheel_path)) < 0)
 		goto done;
 	if ((error = hash_wheel(err, wheel, fd, key, NULL)) < 0)
@@ -1118,6 +1181,15 @@ int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, c
 		error = cinstall_err__oom(err);
 		goto done;
 	}
+again:
+	cached = 1;
+	if (++lookups > MAX_LOOKUPS) {
+		error = cinstall_err__set(err, CINSTALL_ELOCK, 0,
+		                          "%s: cache entry '%s' keeps being removed while we use it", wheel, entry.ptr);
+		goto done;
+	}
+	cinstall_manifest__free(m);
+	m = NULL;
 	/* Warm path: a published entry with a sound MANIFEST. */
 	r = cinstall_cache__lookup(&m, err, ctx, key);
 	if (r == 0)
@@ -1138,7 +1210,7 @@ int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, c
 			cinstall_ctx__log(ctx, CINSTALL_LOG_INFO, "removed %llu leftovers of dead processes from the cache",
 			                  (unsigned long long)swept);
 	}
-	if ((error = cinstall_cache__lock_key(&lock, err, ctx, key)) < 0)
+	if (lock.fd < 0 && (error = cinstall_cache__lock_key(&lock, err, ctx, key)) < 0)
 		goto done;
 	/* Someone may have published it while we waited. */
 	r = cinstall_cache__lookup(&m, err, ctx, key);
@@ -1171,23 +1243,65 @@ int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, c
 	 * data never reached the disk.  `cinstall cache verify` finds such an
 	 * entry and `cinstall cache prune` removes it.
 	 */
-	if ((error = cinstall_manifest__save(err, m, work.dir)) < 0)
+	{
+		uint64_t saved = 0;
+		if (!ctx->no_dedupe && (error = cinstall_cache__dedupe(&saved, err, ctx, m, work.dir)) < 0)
+			goto done;
+		if (saved)
+			cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %llu bytes shared with other cache entries", wheel,
+			                  (unsigned long long)saved);
+	}
+	if ((error = cinstall_manifest__save_sync(err, m, work.dir, !ctx->no_fsync)) < 0)
+		goto done;
+	/* In use from before its publication: nobody removes it under us. */
+	if ((error = cinstall_cache__use_work(&use, err, ctx, &work)) < 0)
 		goto done;
 	r = cinstall_cache__publish(&work, err, ctx, key);
 	if (r < 0) {
 		error = r;
 		goto done;
 	}
+	cinstall_cache__work_release(&work, ctx);
 	cached = r == 1;
 	if (r == 1) {
 		/* Another process won the race: use its entry. */
+		cinstall_cache__unlock(&use);
 		cinstall_manifest__free(m);
 		m = NULL;
-		if ((error = cinstall_cache__lookup(&m, err, ctx, key)) < 0)
+		r = cinstall_cache__lookup(&m, err, ctx, key);
+		if (r == CINSTALL_ENOTFOUND || r == CINSTALL_ECACHE)
+			goto again; /* and someone removed it already */
+		if ((error = r) < 0)
 			goto done;
 	}
 	cinstall_ctx__log(ctx, CINSTALL_LOG_INFO, "unpacked %s into %s", wheel, entry.ptr);
 found:
+	/* Hold the entry against prune and clean while the caller uses it. */
+	if (use.fd < 0 && (r = cinstall_cache__use_entry(&use, err, ctx, key)) != 0) {
+		if (r < 0) {
+			error = r;
+			goto done;
+		}
+		goto again; /* removed between our lookup and our lock */
+	}
+	if (cached) {
+		/* Self-healing: a file changed behind the cache's back (written
+		 * through a hard link in an environment) is not linked again. */
+		char what[256], q[512];
+		const char *bad = changed_file(m, entry.ptr, what, sizeof(what));
+		if (bad) {
+			cinstall_path__quote(q, sizeof(q), bad);
+			cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "cache entry %s (%s): '%s': %s; unpacking %s again", key,
+			                  m->wheel ? m->wheel : wheel, q, what, wheel);
+			cinstall_cache__unlock(&use);
+			if (lock.fd < 0 && (error = cinstall_cache__lock_key(&lock, err, ctx, key)) < 0)
+				goto done;
+			/* Wait for its other users (they hold the shared lock). */
+			if ((error = cinstall_cache__remove_unused(err, ctx, key, 1)) < 0)
+				goto done;
+			goto again;
+		}
+	}
 	/* The same bytes may come under another file name: it must still name
 	 * the distribution inside (checked on a cold unpack by finish()). */
 	if (cached && (error = check_cached_name(err, wheel, wf, m)) < 0)
@@ -1209,8 +1323,13 @@ found:
 		*out_manifest = m;
 		m = NULL;
 	}
+	if (out_use_fd) {
+		*out_use_fd = use.fd;
+		use.fd = -1;
+	}
 	error = 0;
 done:
+	cinstall_cache__unlock(&use);
 	cinstall_cache__work_release(&work, ctx);
 	cinstall_cache__unlock(&lock);
 	if (error < 0 && out_entry) {
@@ -1223,6 +1342,12 @@ done:
 	cinstall_wheel_filename_free(wf);
 	cinstall_buf__release(&entry);
 	return error;
+}
+
+int cinstall_unpack__wheel(char **out_entry, cinstall_manifest **out_manifest, cinstall_ctx *ctx, cinstall_err *err,
+                           const char *wheel_path)
+{
+	return cinstall_unpack__wheel_use(out_entry, out_manifest, NULL, ctx, err, wheel_path);
 }
 
 int cinstall_unpack(char **out_entry, cinstall_ctx *ctx, const char *wheel_path)

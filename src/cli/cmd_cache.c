@@ -8,9 +8,10 @@ static const char cache_usage[] =
 	"usage: cinstall cache [OPTIONS] dir|info|clean|prune|verify\n"
 	"\n"
 	"  dir      print the cache directory\n"
-	"  info     count entries, files, bytes and leftovers of dead processes\n"
-	"  clean    remove every entry\n"
-	"  prune    remove leftovers and damaged entries\n"
+	"  info     count entries, files, bytes (stored once each, and saved by\n"
+	"           sharing) and leftovers of dead processes\n"
+	"  clean    remove every entry not in use by an install\n"
+	"  prune    remove leftovers, damaged entries not in use, unused objects\n"
 	"  verify   re-check every entry's files (size, mode, sha256); exit 9 on damage\n"
 	"\n"
 	"  --cache-dir DIR   the cache (default $CINSTALL_CACHE_DIR, $XDG_CACHE_HOME/cinstall)\n"
@@ -54,18 +55,25 @@ int cmd_cache(cli *c, int argc, char **argv)
 		}
 	} else if (!strcmp(verb, "info")) {
 		cinstall_cache_stats st;
-		if ((r = cinstall_cache_info(&st, c->ctx)) < 0)
+		uint64_t stored = 0;
+		if ((r = cinstall_cache_info(&st, c->ctx)) < 0 || (r = cinstall_cache_disk_usage(&stored, c->ctx)) < 0)
 			return cli_fail(c, r);
+		/* Entries can come and go between the two counts. */
+		if (stored > st.bytes)
+			stored = st.bytes;
 		if (c->json) {
 			fputs("{\"dir\": ", stdout);
 			cli_json_str(stdout, cinstall_cache_dir(c->ctx));
-			printf(", \"entries\": %llu, \"files\": %llu, \"bytes\": %llu, \"leftovers\": %llu}\n",
-			       (unsigned long long)st.entries, (unsigned long long)st.files,
-			       (unsigned long long)st.bytes, (unsigned long long)st.leftovers);
+			printf(", \"entries\": %llu, \"files\": %llu, \"bytes\": %llu, \"stored\": %llu, \"saved\": %llu, "
+			       "\"leftovers\": %llu}\n",
+			       (unsigned long long)st.entries, (unsigned long long)st.files, (unsigned long long)st.bytes,
+			       (unsigned long long)stored, (unsigned long long)(st.bytes - stored),
+			       (unsigned long long)st.leftovers);
 		} else {
-			printf("dir: %s\nentries: %llu\nfiles: %llu\nbytes: %llu\nleftovers: %llu\n",
+			printf("dir: %s\nentries: %llu\nfiles: %llu\nbytes: %llu\nstored: %llu\nsaved: %llu\nleftovers: %llu\n",
 			       cinstall_cache_dir(c->ctx), (unsigned long long)st.entries, (unsigned long long)st.files,
-			       (unsigned long long)st.bytes, (unsigned long long)st.leftovers);
+			       (unsigned long long)st.bytes, (unsigned long long)stored, (unsigned long long)(st.bytes - stored),
+			       (unsigned long long)st.leftovers);
 		}
 	} else if (!strcmp(verb, "clean")) {
 		if ((r = cinstall_cache_clean(c->ctx)) < 0)

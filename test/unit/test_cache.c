@@ -285,6 +285,53 @@ static void test_cache__clean(void)
 	cinstall_ctx_free(ctx);
 }
 
+/* An entry held by a user (the shared lock an install takes) survives
+ * clean; released, it goes.  OFD locks: a second context of this process
+ * is excluded like another process. */
+static void test_cache__clean_skips_entry_in_use(void)
+{
+	logbuf l;
+	cinstall_ctx *ctx = new_ctx(&l, 0);
+	cinstall_manifest *m = NULL;
+	cinstall_err err = CINSTALL_ERR_INIT;
+	char *entry = NULL;
+	int use_fd = -1;
+	struct stat st;
+
+	CHECK_INT(cinstall_unpack__wheel_use(&entry, &m, &use_fd, ctx, &err, fixture("simple-1.0-py3-none-any.whl")), 0);
+	CHECK(use_fd >= 0);
+	CHECK_OK(ctx, cinstall_cache_clean(ctx));
+	CHECK(stat(entry, &st) == 0);
+	CHECK(strstr(l.text, "in use by an install, left in place") != NULL);
+	CHECK_INT(cinstall_cache__remove_unused(&err, ctx, m->key, 0), 1);
+	close(use_fd);
+	CHECK_INT(cinstall_cache__remove_unused(&err, ctx, m->key, 0), 0);
+	CHECK(stat(entry, &st) < 0);
+	free(entry);
+	cinstall_manifest__free(m);
+	cinstall_ctx_free(ctx);
+}
+
+/* Two wheels with common files: stored once, the difference is saved. */
+static void test_cache__dedupe_disk_usage(void)
+{
+	cinstall_ctx *ctx = new_ctx(NULL, 0);
+	cinstall_cache_stats st;
+	char *entry = NULL;
+	uint64_t stored = 0;
+
+	CHECK_OK(ctx, cinstall_unpack(&entry, ctx, fixture("simple-1.0-py3-none-any.whl")));
+	cinstall_free(entry);
+	CHECK_OK(ctx, cinstall_cache_info(&st, ctx));
+	CHECK_OK(ctx, cinstall_cache_disk_usage(&stored, ctx));
+	CHECK(stored == st.bytes); /* one entry: nothing shared yet */
+	CHECK_INT(count_dir("v1/objects") > 0, 1);
+	CHECK_OK(ctx, cinstall_cache_clean(ctx));
+	CHECK_OK(ctx, cinstall_cache_disk_usage(&stored, ctx));
+	CHECK(stored == 0);
+	cinstall_ctx_free(ctx);
+}
+
 typedef struct racer {
 	const char *wheel;
 	char *entry;
@@ -397,6 +444,8 @@ static const cinstall_test tests[] = {
 	TEST(test_cache__verify_reports_damage_and_prune_removes_it),
 	TEST(test_cache__damaged_manifest_is_replaced),
 	TEST(test_cache__clean),
+	TEST(test_cache__clean_skips_entry_in_use),
+	TEST(test_cache__dedupe_disk_usage),
 	TEST(test_cache__concurrent_threads_one_entry),
 	TEST(test_cache__manifest_round_trip),
 	{ NULL, NULL }
