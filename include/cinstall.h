@@ -391,7 +391,7 @@ CINSTALL_API int cinstall_uninstall(cinstall_report **out, cinstall_ctx *ctx,
                                     const char *const *names, size_t nnames);
 
 /* ------------------------------------------------------------------------ */
-/* Added in 0.2: the cache's file-level dedupe                               */
+/* Cache disk usage (file-level dedupe); appended after the first API       */
 /* ------------------------------------------------------------------------ */
 
 /**
