@@ -120,7 +120,12 @@ set -- attrs-17.4.0-py2.py3-none-any.whl certifi-2020.4.5.1-py2.py3-none-any.whl
 	idna-2.7-py2.py3-none-any.whl itsdangerous-1.1.0-py2.py3-none-any.whl Jinja2-2.11.1-py2.py3-none-any.whl \
 	Werkzeug-1.0.1-py2.py3-none-any.whl Flask-1.1.2-py2.py3-none-any.whl jmespath-0.10.0-py2.py3-none-any.whl \
 	more_itertools-4.1.0-py3-none-any.whl pluggy-0.6.0-py3-none-any.whl py-1.5.3-py2.py3-none-any.whl \
-	jdcal-1.4-py2.py3-none-any.whl
+	jdcal-1.4-py2.py3-none-any.whl PyFunctional-1.4.3-py3-none-any.whl black-21.11b0-py3-none-any.whl \
+	celery-4.4.2-py2.py3-none-any.whl cleo-1.0.0a5-py3-none-any.whl clikit-0.2.4-py2.py3-none-any.whl \
+	colander-0.9.9-py2.py3-none-any.whl dateparser-0.7.0-py2.py3-none-any.whl isodate-0.7.0-py3-none-any.whl \
+	pastel-0.1.0-py3-none-any.whl pathlib2-2.3.2-py2.py3-none-any.whl plumbum-1.6.8-py2.py3-none-any.whl \
+	typing_extensions-4.4.0-py3-none-any.whl xlrd-1.1.0-py2.py3-none-any.whl xlwt-1.3.0-py2.py3-none-any.whl \
+	funcsigs-1.0.2-py2.py3-none-any.whl
 WHEELS=
 for w in "$@"; do
 	if [ ! -f "$S/$w" ]; then
@@ -138,7 +143,7 @@ if ! CINSTALL_CACHE_DIR=$T/refcache ci --link-mode copy --target "$T/ref" $WHEEL
 fi
 ref=$(digest "$T/ref")
 
-# 16 processes x 15 wheels into 16 targets from one cold cache, with clean
+# 16 processes x 30 wheels into 16 targets from one cold cache, with clean
 # and prune removing entries beside them the whole time.
 "$CINSTALL" cache clean
 touch "$T/maint.run"
@@ -167,7 +172,7 @@ for n in $(seq 1 16); do
 		bad="$bad s$n: differs from the reference"
 	fi
 done
-[ -z "$bad" ] && ok stress_16x15_with_clean_and_prune || fail stress_16x15_with_clean_and_prune "$bad"
+[ -z "$bad" ] && ok stress_16x30_with_clean_and_prune || fail stress_16x30_with_clean_and_prune "$bad"
 [ ! -s "$T/maint.err" ] && ok stress_maintenance_succeeded || fail stress_maintenance_succeeded "$(sort "$T/maint.err" | uniq -c)"
 # Fill the cache once more and check it is sound.
 # shellcheck disable=SC2086
