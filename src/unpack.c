@@ -1060,8 +1060,9 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
                        const char *wheel_path, int fd, uint64_t wheel_size, const char *dir)
 {
 	cinstall_buf tree = CINSTALL_BUF_INIT;
+	cinstall_err zerr = CINSTALL_ERR_INIT;
 	unpacker u;
-	int error = 0;
+	int error = 0, zerror;
 
 	memset(&u, 0, sizeof(u));
 	u.ctx = ctx;
@@ -1082,8 +1083,22 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 		error = cinstall_err__os(err, "cannot create '%s'", tree.ptr);
 		goto done;
 	}
-	if ((error = do_archive(&u, fd)) < 0 || (error = cinstall_zipcheck__run(err, u.wheel, fd)) < 0 ||
-	    (error = finish(&u, m)) < 0 || (error = check_installable(&u, m)) < 0)
+	/* libzip's check first, so its copy of the central directory is gone
+	 * before ours grows; but an archive libarchive cannot read either is
+	 * reported in libarchive's words. */
+	zerror = cinstall_zipcheck__run(&zerr, u.wheel, fd);
+	if (zerror == CINSTALL_ENOMEM) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	if ((error = do_archive(&u, fd)) < 0)
+		goto done;
+	if (zerror < 0) {
+		cinstall_err__copy(err, &zerr);
+		error = zerror;
+		goto done;
+	}
+	if ((error = finish(&u, m)) < 0 || (error = check_installable(&u, m)) < 0)
 		goto done;
 	m->sealed_ns = u.sealed_ns;
 	cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %zu files, %llu bytes unpacked", u.wheel, m->nfiles,
