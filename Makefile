@@ -29,8 +29,8 @@ ifneq ($(SANITIZE),)
 SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags libarchive libcrypto 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs libarchive libcrypto 2>/dev/null || echo -larchive -lcrypto)
+PKG_CFLAGS := $(shell pkg-config --cflags libarchive libzip libcrypto 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs libarchive libzip libcrypto 2>/dev/null || echo -larchive -lzip -lcrypto)
 
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread $(WARN) $(SANFLAGS) $(CFLAGS)
 LIB_CFLAGS  = $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DCINSTALL_BUILDING -Iinclude -Ithird_party -Isrc $(PKG_CFLAGS)

@@ -5,7 +5,7 @@
 set -u
 what=${1:-test}
 
-pkgs="make gcc libc6-dev pkg-config libarchive-dev libssl-dev python3 python3-venv"
+pkgs="make gcc libc6-dev pkg-config libarchive-dev libzip-dev libssl-dev python3 python3-venv"
 if [ "$what" = test ]; then
 	# pypa/installer for conformance, real wheels, loop-mount filesystems,
 	# bsdtar for the benchmark baselines, mandoc for the man page lint,

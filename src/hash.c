@@ -171,6 +171,11 @@ void cinstall_xxh__hex(char out[CINSTALL_XXH_HEX], const void *data, size_t len)
 	hex128(out, XXH3_128bits(data, len));
 }
 
+uint64_t cinstall_xxh__64(const void *data, size_t len)
+{
+	return XXH3_64bits(data, len);
+}
+
 void cinstall_hash__b64url(char *out, const unsigned char *data, size_t len)
 {
 	int n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);

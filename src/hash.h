@@ -50,6 +50,9 @@ void cinstall_xxh__free(cinstall_xxh *x);
 /* One-shot XXH3-128 of a buffer, as hex. */
 void cinstall_xxh__hex(char out[CINSTALL_XXH_HEX], const void *data, size_t len);
 
+/* One-shot XXH3-64 of a buffer (for in-memory tables, never stored). */
+uint64_t cinstall_xxh__64(const void *data, size_t len);
+
 /* Encode `len` bytes as urlsafe base64 without padding (RECORD's form) into
  * `out`, which holds at least CINSTALL_B64_MAX bytes. */
 void cinstall_hash__b64url(char *out, const unsigned char *data, size_t len);

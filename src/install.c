@@ -98,6 +98,7 @@ typedef struct job {
 	char *stash;              /* directory holding what was moved away */
 	moved *moves;
 	size_t nmoves, capmoves;
+	int keep_stash;           /* a stashed file is not in moves: never delete the stash */
 	cinstall_linker *linker;
 	cinstall_sha *sha;        /* reused for generated files and .pyc rows */
 	cinstall_link_mode mode_used;
@@ -304,7 +305,6 @@ static int map_files(install *in, job *j)
 	cinstall_buf b = CINSTALL_BUF_INIT, headers = CINSTALL_BUF_INIT;
 	size_t i, dlen = m->data_dir ? strlen(m->data_dir) : 0, ilen = strlen(m->dist_info);
 	const char *base, *rest;
-	char key[32];
 	int error = 0;
 
 	j->root_dir = m->root_is_purelib ? in->s->purelib : in->s->platlib;
@@ -330,38 +330,31 @@ static int map_files(install *in, job *j)
 		rest = f->path;
 		d->in_lib = 1;
 		if (dlen && !strncmp(f->path, m->data_dir, dlen) && f->path[dlen] == '/') {
-			const char *k = f->path + dlen + 1, *slash = strchr(k, '/');
-			size_t klen = slash ? (size_t)(slash - k) : 0;
-
-			if (!slash || klen >= sizeof(key)) {
-				error = cinstall_err__set(&j->err, CINSTALL_EBADWHEEL, 0,
-				                          "%s: '%s': not inside a scheme directory of '%s'",
-				                          j->label, f->path, m->data_dir);
+			int key = cinstall_wheel__data_key(&j->err, j->label, m->data_dir, f->path, &rest);
+			if (key < 0) {
+				error = key;
 				goto done;
 			}
-			memcpy(key, k, klen);
-			key[klen] = '\0';
-			rest = slash + 1;
 			d->in_lib = 0;
-			if (!strcmp(key, "purelib")) {
+			switch ((cinstall_data_key)key) {
+			case CINSTALL_DATA_PURELIB:
 				base = in->s->purelib;
 				d->in_lib = 1;
-			} else if (!strcmp(key, "platlib")) {
+				break;
+			case CINSTALL_DATA_PLATLIB:
 				base = in->s->platlib;
 				d->in_lib = 1;
-			} else if (!strcmp(key, "scripts")) {
+				break;
+			case CINSTALL_DATA_SCRIPTS:
 				base = in->s->scripts;
 				d->script = 1;
-			} else if (!strcmp(key, "headers"))
+				break;
+			case CINSTALL_DATA_HEADERS:
 				base = headers.ptr;
-			else if (!strcmp(key, "data"))
+				break;
+			case CINSTALL_DATA_DATA:
 				base = in->s->data;
-			else {
-				error = cinstall_err__set(&j->err, CINSTALL_EBADWHEEL, 0,
-				                          "%s: '%s': unknown scheme directory '%s' in '%s' (expected "
-				                          "purelib, platlib, scripts, headers or data)",
-				                          j->label, f->path, key, m->data_dir);
-				goto done;
+				break;
 			}
 		}
 		cinstall_buf__truncate(&b, 0);
@@ -621,8 +614,10 @@ static int stash_file(install *in, job *j, const char *path)
 	mv.stashed = cinstall_buf__detach(&b);
 	mv.orig = strdup(path);
 	if (!mv.orig || PUSH(j->moves, j->nmoves, j->capmoves, mv) < 0) {
-		/* Put it back at once: we could not remember it. */
-		rename(mv.stashed, path);
+		/* Put it back at once: we could not remember it.  Failing that,
+		 * the stash must outlive the rollback. */
+		if (rename(mv.stashed, path) < 0)
+			j->keep_stash = 1;
 		free(mv.orig);
 		free(mv.stashed);
 		return cinstall_err__oom(&j->err);
@@ -861,21 +856,47 @@ done:
 }
 
 /* Undo everything done for this wheel: placed files, created directories,
- * then the stash back where it was. */
-static void rollback(job *j)
+ * then the stash back where it was.  What cannot be undone is said (a
+ * warning per file, and a note on the wheel's error), and an old file that
+ * cannot be put back stays in the stash, which is then kept: nothing of
+ * the old version is lost. */
+static void rollback(install *in, job *j)
 {
-	size_t i;
+	size_t i, left = 0, kept = 0;
+	size_t len;
 
 	for (i = j->nplaced; i-- > 0;)
-		unlink(j->placed[i]);
+		if (unlink(j->placed[i]) < 0 && errno != ENOENT) {
+			left++;
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s: cannot remove '%s' while undoing the install: %s",
+			                  j->label, j->placed[i], strerror(errno));
+		}
 	for (i = j->ncreated; i-- > 0;)
-		rmdir(j->created[i]);
+		if (rmdir(j->created[i]) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST) {
+			left++;
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING,
+			                  "%s: cannot remove the directory '%s' while undoing the install: %s", j->label,
+			                  j->created[i], strerror(errno));
+		}
 	for (i = j->nmoves; i-- > 0;)
-		rename(j->moves[i].stashed, j->moves[i].orig);
-	if (j->stash) {
+		if (rename(j->moves[i].stashed, j->moves[i].orig) < 0) {
+			kept++;
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING,
+			                  "%s: cannot put '%s' back while undoing the install (it is kept as '%s'): %s",
+			                  j->label, j->moves[i].orig, j->moves[i].stashed, strerror(errno));
+		}
+	if (j->stash && (kept || j->keep_stash))
+		cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING,
+		                  "%s: the old files that could not be put back are kept in '%s'", j->label, j->stash);
+	else if (j->stash) {
 		cinstall_err e = CINSTALL_ERR_INIT;
 		cinstall_path__rmtree(&e, j->stash);
 	}
+	len = strlen(j->err.msg);
+	if ((left || kept || j->keep_stash) && len < sizeof(j->err.msg))
+		snprintf(j->err.msg + len, sizeof(j->err.msg) - len,
+		         "; undoing the install left %zu new file(s) behind and %zu old file(s) in '%s'", left,
+		         kept, j->stash ? j->stash : "(no stash)");
 	j->placed_ok = 0;
 }
 
@@ -928,7 +949,7 @@ done:
 	cinstall_uninstall__free_plan(plan);
 	if (error < 0) {
 		j->error = error;
-		rollback(j);
+		rollback(in, j);
 	}
 	progress(in, j->given, 0, batch);
 }
@@ -965,7 +986,7 @@ static void finish(install *in, job *j)
 done:
 	if (error < 0) {
 		j->error = error;
-		rollback(j);
+		rollback(in, j);
 	}
 out:
 	cinstall_buf__release(&text);

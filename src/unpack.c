@@ -27,13 +27,16 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "casefold.h"
 #include "ctx.h"
 #include "hash.h"
 #include "path.h"
 #include "record.h"
+#include "scripts.h"
 #include "sys.h"
 #include "uthash/uthash.h"
 #include "wheel.h"
+#include "zipcheck.h"
 
 #define READ_BLOCK ((size_t)1 << 20)          /* libarchive's reads from the wheel */
 #define HASH_BLOCK ((size_t)1 << 20)          /* our reads when hashing files */
@@ -326,6 +329,10 @@ static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, cons
 		return error;
 
 	fd = cinstall_sys__openat(u->treefd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+	if (fd < 0 && errno == EEXIST) /* not the same name: that was checked above */
+		return fail_entry(u, CINSTALL_EBADWHEEL, path,
+		                  "another entry has the same name on the cache's filesystem (it folds case or "
+		                  "Unicode forms; the names collide on such filesystems)");
 	if (fd < 0)
 		return cinstall_err__errno(u->err, errno == ENOMEM ? CINSTALL_ENOMEM : CINSTALL_EIO, errno,
 		                           "%s: '%s': cannot create", u->wheel, path);
@@ -450,7 +457,9 @@ static int do_archive(unpacker *u, int wheel_fd)
 		    !strncmp(archive_error_string(a), "Pathname cannot be converted", 28))
 			r = ARCHIVE_OK;
 		if (r != ARCHIVE_OK) {
-			error = archive_fail(u, a, NULL, u->entries ? "damaged zip archive" : "not a valid zip archive");
+			/* A warning comes with the entry it is about. */
+			const char *name = r == ARCHIVE_WARN ? archive_entry_pathname(e) : NULL;
+			error = archive_fail(u, a, name, u->entries ? "damaged zip archive" : "not a valid zip archive");
 			goto done;
 		}
 		path = archive_entry_pathname_utf8(e);
@@ -1003,14 +1012,57 @@ static int open_wheel(int *out_fd, uint64_t *out_size, cinstall_wheel_filename *
 	return 0;
 }
 
+static const char *manifest_path_at(const void *payload, size_t i)
+{
+	return ((const cinstall_manifest *)payload)->files[i].path;
+}
+
+static int cmp_path(const void *key, const void *f)
+{
+	return strcmp((const char *)key, ((const cinstall_manifest_file *)f)->path);
+}
+
+/* What the installer would refuse later is refused now, before the entry
+ * is published: a refused wheel leaves the cache as it was.  Names that
+ * collide on case-insensitive filesystems, .data directories outside the
+ * five scheme keys, and entry_points.txt (syntax, names escaping the
+ * scripts directory or shadowing python). */
+static int check_installable(unpacker *u, const cinstall_manifest *m)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	cinstall_entry_points *eps = NULL;
+	size_t i, dlen = m->data_dir ? strlen(m->data_dir) : 0;
+	const char *rest;
+	int error;
+
+	if ((error = cinstall_casefold__check(u->err, u->wheel, m->nfiles, manifest_path_at, m)) < 0)
+		return error;
+	for (i = 0; dlen && i < m->nfiles; i++) {
+		const char *f = m->files[i].path;
+		if (!strncmp(f, m->data_dir, dlen) && f[dlen] == '/' &&
+		    (error = cinstall_wheel__data_key(u->err, u->wheel, m->data_dir, f, &rest)) < 0)
+			return error;
+	}
+	if (cinstall_buf__printf(&p, "%s/entry_points.txt", m->dist_info) < 0)
+		return cinstall_err__oom(u->err);
+	if (bsearch(p.ptr, m->files, m->nfiles, sizeof(*m->files), cmp_path) &&
+	    (error = read_back(u, p.ptr, MAX_HEADERS, 0, &u->scratch)) == 0)
+		error = cinstall_scripts__parse(&eps, u->err, u->wheel, cinstall_buf__cstr(&u->scratch), u->scratch.len);
+	cinstall_scripts__free(eps);
+	cinstall_buf__release(&u->scratch);
+	cinstall_buf__release(&p);
+	return error < 0 ? error : 0;
+}
+
 /* Unpack the open wheel into <dir>/tree and fill `m` (key and wheel_sha256
  * are the caller's). */
 static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *err, const cinstall_wheel_filename *wf,
                        const char *wheel_path, int fd, uint64_t wheel_size, const char *dir)
 {
 	cinstall_buf tree = CINSTALL_BUF_INIT;
+	cinstall_err zerr = CINSTALL_ERR_INIT;
 	unpacker u;
-	int error = 0;
+	int error = 0, zerror;
 
 	memset(&u, 0, sizeof(u));
 	u.ctx = ctx;
@@ -1031,7 +1083,22 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 		error = cinstall_err__os(err, "cannot create '%s'", tree.ptr);
 		goto done;
 	}
-	if ((error = do_archive(&u, fd)) < 0 || (error = finish(&u, m)) < 0)
+	/* libzip's check first, so its copy of the central directory is gone
+	 * before ours grows; but an archive libarchive cannot read either is
+	 * reported in libarchive's words. */
+	zerror = cinstall_zipcheck__run(&zerr, u.wheel, fd);
+	if (zerror == CINSTALL_ENOMEM) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
+	if ((error = do_archive(&u, fd)) < 0)
+		goto done;
+	if (zerror < 0) {
+		cinstall_err__copy(err, &zerr);
+		error = zerror;
+		goto done;
+	}
+	if ((error = finish(&u, m)) < 0 || (error = check_installable(&u, m)) < 0)
 		goto done;
 	m->sealed_ns = u.sealed_ns;
 	cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %zu files, %llu bytes unpacked", u.wheel, m->nfiles,

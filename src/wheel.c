@@ -488,3 +488,24 @@ done:
 	cinstall_buf__release(&value);
 	return error;
 }
+
+int cinstall_wheel__data_key(cinstall_err *err, const char *wheel, const char *data_dir, const char *path,
+                             const char **rest)
+{
+	static const char *const keys[] = { "purelib", "platlib", "scripts", "headers", "data" };
+	const char *k = path + strlen(data_dir) + 1, *slash = strchr(k, '/');
+	size_t klen = slash ? (size_t)(slash - k) : 0, i;
+
+	if (!slash || !slash[1])
+		return cinstall_err__set(err, CINSTALL_EBADWHEEL, 0, "%s: '%s': not inside a scheme directory of '%s'",
+		                         wheel, path, data_dir);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strlen(keys[i]) == klen && !memcmp(keys[i], k, klen)) {
+			*rest = slash + 1;
+			return (int)i;
+		}
+	return cinstall_err__set(err, CINSTALL_EBADWHEEL, 0,
+	                         "%s: '%s': unknown scheme directory '%.*s' in '%s' (expected "
+	                         "purelib, platlib, scripts, headers or data)",
+	                         wheel, path, (int)(klen > 64 ? 64 : klen), k, data_dir);
+}

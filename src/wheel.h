@@ -27,4 +27,20 @@ int cinstall_wheel__version_eq(const char *a, const char *b);
 int cinstall_wheel__headers(cinstall_err *err, const char *wheel, const char *file, const char *data, size_t len,
                             int (*cb)(const char *name, const char *value, void *payload), void *payload);
 
+/* The scheme keys of a wheel's .data directory. */
+typedef enum cinstall_data_key {
+	CINSTALL_DATA_PURELIB,
+	CINSTALL_DATA_PLATLIB,
+	CINSTALL_DATA_SCRIPTS,
+	CINSTALL_DATA_HEADERS,
+	CINSTALL_DATA_DATA
+} cinstall_data_key;
+
+/* `path` is a file of the wheel under `data_dir` ("<name>-<version>.data",
+ * path = "<data_dir>/<key>/<rest>"): its key (>= 0) with *rest pointing
+ * into path, or CINSTALL_EBADWHEEL when it is not inside a scheme directory
+ * or the key is unknown (the message names `wheel` and the entry). */
+int cinstall_wheel__data_key(cinstall_err *err, const char *wheel, const char *data_dir, const char *path,
+                             const char **rest);
+
 #endif

@@ -173,10 +173,10 @@ fi
 if command -v pkg-config >/dev/null 2>&1; then
 	slibs=" $(pc --static --libs cinstall) "
 	case $slibs in
-	*" -larchive "*" -lcrypto "*" -pthread "*|*" -lcrypto "*" -larchive "*" -pthread "*) ok api.pkg-config-static ;;
-	*) fail api.pkg-config-static "--static --libs lacks -larchive, -lcrypto or -pthread: $slibs" ;;
+	*" -larchive "*" -lzip "*" -lcrypto "*" -pthread "*) ok api.pkg-config-static ;;
+	*) fail api.pkg-config-static "--static --libs lacks -larchive, -lzip, -lcrypto or -pthread: $slibs" ;;
 	esac
-	deps=$(pkg-config --libs libarchive libcrypto)
+	deps=$(pkg-config --libs libarchive libzip libcrypto)
 	# shellcheck disable=SC2086
 	if cc -std=c11 $san -o "$T/embed-static" "$TOP/examples/embed.c" $cflags "$lib/libcinstall.a" $deps -pthread 2> "$T/cc.log" &&
 		! ldd "$T/embed-static" | grep -q libcinstall &&

@@ -160,6 +160,37 @@ fi
 sweep copy-ENOSPC copy_file_range ENOSPC 0 "$V" --link-mode=copy
 sweep copy-short copy_file_range SHORT 1 "$V" --link-mode=copy
 sweep clone-EIO ioctl EIO 0 "$V" --link-mode=clone
+# A rollback that itself fails: the upgrade is refused after v1's files
+# were stashed (sweep/sub is a symbolic link out of the environment), and
+# putting the first stashed file back fails too.  That file must stay in
+# the kept stash, with a warning naming it; the rest of v1 is put back.
+reset_env
+SP=$("$V/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+mkdir -p "$T/out-of-env"
+ln -s "$T/out-of-env" "$SP/sweep/sub"
+nstash=$(grep -c . "$SP"/sweep-1.0.dist-info/RECORD)
+rm -f "$T/faults"
+LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=rename,renameat FAULT_ERRNO=EIO FAULT_AFTER=$nstash FAULT_COUNT=1 \
+	FAULT_MATCH=.cinstall-stash- FAULT_REPORT="$T/faults" "$CINSTALL" --python "$V" "$w2" > "$T/out" 2>&1
+rc=$?
+kept=$(grep -o "cannot put '[^']*' back while undoing the install (it is kept as '[^']*')" "$T/out" | head -1)
+orig=$(printf '%s' "$kept" | sed "s/^cannot put '\([^']*\)'.*/\1/")
+copy=$(printf '%s' "$kept" | sed "s/.*it is kept as '\([^']*\)'.*/\1/")
+if [ $rc -eq 10 ] && [ -s "$T/faults" ] && [ -n "$kept" ] && [ ! -e "$orig" ] && [ -f "$copy" ] &&
+   cmp -s "$copy" "$T/pristine/${orig#"$V"/}" &&
+   grep -q "error: .*symbolic link leading out.*undoing the install left 0 new file(s) behind and 1 old file(s) in '$V/.cinstall-stash-" "$T/out"; then
+	ok rollback-rename-fails-keeps-stash
+else
+	fail rollback-rename-fails-keeps-stash "exit $rc, fault: $(cat "$T/faults" 2>/dev/null): $(head -5 "$T/out")"
+fi
+# Everything else of v1 is back: with the kept file moved home, the
+# environment is v1 again (the symlink aside).
+[ -n "$orig" ] && [ -f "$copy" ] && mv "$copy" "$orig"
+rm -rf "$V"/.cinstall-stash-* "$SP/sweep/sub"
+[ "$(tree_digest "$V")" = "$before" ] && ok rollback-rename-fails-rest-restored ||
+	fail rollback-rename-fails-rest-restored "the environment is not v1 once the kept file is put back"
+reset_env
+
 # Faults in the cache while unpacking (a cold cache each time: a failed
 # run leaves none, a successful one is removed by reset_env).
 reset_env() { rm -rf "$V" "$CINSTALL_CACHE_DIR" && cp -a "$T/pristine" "$V"; }

@@ -95,6 +95,18 @@ fi
 
 # Through the command, cache and target on exFAT.
 if fs_have_cli exfat-cli; then
+	# Names differing only in case are one file here: refused (exit 3)
+	# naming both, and no entry left in the cache.
+	for w in casecoll caseuni; do
+		"$CINSTALL" unpack --cache-dir "$mnt/ccase" "$FIXTURES/hostile/$w-1.0-py3-none-any.whl" > "$T/$w.out" 2>&1
+		rc=$?
+		if [ $rc -eq 3 ] && grep -q "error: $w-1.0-py3-none-any.whl: '$w/[^']*': \(name differs only in case\|another entry has the same name\)" "$T/$w.out" &&
+		   [ -z "$(ls -A "$mnt/ccase/v1/wheels" 2>/dev/null)" ] && [ -z "$(ls -A "$mnt/ccase/v1/tmp" 2>/dev/null)" ]; then
+			ok exfat-$w-refused
+		else
+			fail exfat-$w-refused "exit $rc: $(cat "$T/$w.out")"
+		fi
+	done
 	whl=$(fs_wheel)
 	for mode in hardlink symlink; do
 		if fs_install "$T/cli-$mode.out" --cache-dir "$mnt/ccache" --target "$mnt/cli-$mode" \

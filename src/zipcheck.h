@@ -1,0 +1,21 @@
+/* zipcheck.h - a wheel's local file headers agree with its central directory.
+ *
+ * libarchive's seekable zip reader walks the central directory but takes
+ * each entry's name from the local file header, without comparing the two.
+ * A zip whose two views differ is a parser differential: Python's zipfile
+ * (so pip and pypa/installer) refuses it, other tools would see other
+ * files.  libzip's ZIP_CHECKCONS compares every local header with its
+ * central directory record (name, method, time, sizes, CRC-32).
+ */
+#ifndef CINSTALL_ZIPCHECK_H
+#define CINSTALL_ZIPCHECK_H
+
+#include "err.h"
+
+/* Check the zip open on `fd` (any file offset; it is moved).  `wheel` names
+ * the wheel in messages.  Returns 0, or CINSTALL_EBADWHEEL with a message
+ * naming the entry where it can be found ("<wheel>: '<entry>': ..."),
+ * CINSTALL_EIO or CINSTALL_ENOMEM. */
+int cinstall_zipcheck__run(cinstall_err *err, const char *wheel, int fd);
+
+#endif
