@@ -33,8 +33,8 @@ for bin in "$FB-fuzz"/fuzz/fuzz_*; do
 	[ -x "$bin" ] || continue
 	n=$((n + 1))
 done
-if [ "$n" -lt 7 ]; then
-	fail fuzz_targets "expected 7 fuzz targets in $FB-fuzz/fuzz, found $n"
+if [ "$n" -lt 8 ]; then
+	fail fuzz_targets "expected 8 fuzz targets in $FB-fuzz/fuzz, found $n"
 else
 	ok fuzz_targets
 fi
