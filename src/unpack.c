@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,9 @@
 #define MAX_HEADERS ((size_t)4 << 20)         /* METADATA's headers */
 #define MAX_RECORD ((size_t)256 << 20)        /* RECORD */
 #define NO_FILE ((size_t)-1)
+#define SPLIT_BYTES ((uint64_t)2 << 20)       /* wheels smaller than this are not split */
+#define SPLIT_FILES 512                       /* files per thread, at least */
+#define SPLIT_FILE_COST ((uint64_t)16 << 10)  /* a file's creation weighs as many bytes written */
 
 /* A name in the archive: a file (index into files) or a directory. */
 typedef struct name_ent {
@@ -82,7 +86,6 @@ typedef struct unpacker {
 	uint64_t entries, total;
 	cinstall_buf scratch;
 	char *sloppy;                      /* the first sloppiness warning */
-	uint64_t sealed_ns;                /* the newest mtime of a file written */
 } unpacker;
 
 static uint64_t mtime_ns(const struct stat *st)
@@ -161,6 +164,33 @@ static void unpacker_release(unpacker *u)
 	free(u->sloppy);
 	if (u->treefd >= 0)
 		close(u->treefd);
+}
+
+/* Back to an empty tree and empty tables, to unpack the wheel again. */
+static int unpacker_restart(unpacker *u, const char *tree)
+{
+	unpacker fresh = *u;
+	int error;
+
+	/* Keep what the caller set up; release the rest. */
+	fresh.names = NULL;
+	fresh.dirs = NULL;
+	fresh.tops = NULL;
+	fresh.files = NULL;
+	fresh.nfiles = fresh.cap = 0;
+	fresh.entries = fresh.total = 0;
+	fresh.sloppy = NULL;
+	fresh.treefd = -1;
+	memset(&fresh.scratch, 0, sizeof(fresh.scratch));
+	u->sha = NULL;
+	u->xxh = NULL;
+	unpacker_release(u);
+	*u = fresh;
+	if ((error = cinstall_path__rmtree(u->err, tree)) < 0)
+		return error;
+	if (mkdir(tree, 0755) < 0 || (u->treefd = cinstall_sys__open(tree, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0)) < 0)
+		return cinstall_err__os(u->err, "cannot create '%s'", tree);
+	return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -286,19 +316,15 @@ static int do_dir(unpacker *u, const char *path)
 	return error;
 }
 
-static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, const char *path)
+/* Take a file entry into the tables (and create its directory): all of a
+ * file but its data. */
+static int add_file(unpacker *u, struct archive_entry *e, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	cinstall_manifest_file *f;
 	name_ent *n;
 	dir_ent *d;
-	uint64_t declared = (uint64_t)archive_entry_size(e), written = 0;
-	uint32_t mode = (archive_entry_perm(e) & 0111) ? 0755 : 0644;
-	unsigned char digest[CINSTALL_DIGEST_MAX];
-	const void *buf;
-	size_t size;
-	la_int64_t offset;
-	int fd = -1, r, error = 0;
+	int error;
 
 	HASH_FIND_STR(u->names, path, n);
 	if (n)
@@ -321,11 +347,25 @@ static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, cons
 	if (!(f->path = strdup(path)))
 		return cinstall_err__oom(u->err);
 	u->nfiles++;
-	f->mode = mode;
-	if ((error = add_name(u, f->path, u->nfiles - 1)) < 0)
-		return error;
+	f->mode = (archive_entry_perm(e) & 0111) ? 0755 : 0644;
+	f->size = (uint64_t)archive_entry_size(e); /* declared; write_file sets what it wrote */
+	return add_name(u, f->path, u->nfiles - 1);
+}
 
-	fd = cinstall_sys__openat(u->treefd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+/* Write the data of the entry the reader is at to f->path, hashing it.
+ * Touches only the tree, `f`, and u's err, sha and xxh: threads that split
+ * a wheel call it on copies of the unpacker with their own of those. */
+static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, cinstall_manifest_file *f)
+{
+	const char *path = f->path;
+	uint64_t declared = (uint64_t)archive_entry_size(e), written = 0;
+	unsigned char digest[CINSTALL_DIGEST_MAX];
+	const void *buf;
+	size_t size;
+	la_int64_t offset;
+	int fd = -1, r, error = 0;
+
+	fd = cinstall_sys__openat(u->treefd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, f->mode);
 	if (fd < 0)
 		return cinstall_err__errno(u->err, errno == ENOMEM ? CINSTALL_ENOMEM : CINSTALL_EIO, errno,
 		                           "%s: '%s': cannot create", u->wheel, path);
@@ -368,17 +408,17 @@ static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, cons
 	cinstall_hash__b64url(f->sha256, digest, cinstall_sha__final(u->sha, digest));
 	cinstall_xxh__final_hex(u->xxh, f->xxh3);
 done:
+	/* The seal (the newest mtime) is taken once, after the last close: see seal(). */
 	if (cinstall_sys__close(fd) < 0 && !error)
 		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
-	if (!error) {
-		/* After close: some filesystems (NFS) set mtime when writes are flushed. */
-		struct stat st;
-		if (fstatat(u->treefd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot stat", u->wheel, path);
-		if (mtime_ns(&st) > u->sealed_ns)
-			u->sealed_ns = mtime_ns(&st);
-	}
 	return error;
+}
+
+static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, const char *path)
+{
+	int error = add_file(u, e, path);
+
+	return error < 0 ? error : write_file(u, a, e, &u->files[u->nfiles - 1]);
 }
 
 static int check_limits(unpacker *u, const char *path, struct archive_entry *e)
@@ -406,7 +446,48 @@ static int check_limits(unpacker *u, const char *path, struct archive_entry *e)
 	return 0;
 }
 
-static int do_archive(unpacker *u, int wheel_fd)
+/* A wheel split over threads: a first pass over the headers (no data)
+ * checks every entry, creates the directories and lists the files; then
+ * each thread writes the files of a run of entries, reading the wheel
+ * through its own libarchive handle. */
+typedef struct split {
+	unpacker *u;
+	int fd;
+	size_t *file_of;                   /* entry -> index into u->files, or NO_FILE */
+	size_t nentries, cap;
+	int stop;                          /* set (atomically) by the first part that fails */
+} split;
+
+/* Entries up to u->entries, the one being read last: directories are
+ * entries too (NO_FILE). */
+static int plan_entries(unpacker *u, split *sp)
+{
+	while (sp->cap < u->entries) {
+		size_t ncap = sp->cap ? sp->cap * 2 : 1024;
+		size_t *nf = realloc(sp->file_of, ncap * sizeof(*nf));
+		if (!nf)
+			return cinstall_err__oom(u->err);
+		sp->file_of = nf;
+		sp->cap = ncap;
+	}
+	while (sp->nentries < u->entries)
+		sp->file_of[sp->nentries++] = NO_FILE;
+	return 0;
+}
+
+static int plan_file(unpacker *u, split *sp, struct archive_entry *e, const char *path)
+{
+	int error;
+
+	if ((error = plan_entries(u, sp)) < 0 || (error = add_file(u, e, path)) < 0)
+		return error;
+	sp->file_of[sp->nentries - 1] = u->nfiles - 1;
+	return 0;
+}
+
+/* One pass over the archive.  With `sp`, files are only planned (no
+ * data read): the split's first pass. */
+static int do_archive(unpacker *u, int wheel_fd, split *sp)
 {
 	struct archive *a = NULL;
 	struct archive_entry *e;
@@ -486,6 +567,8 @@ static int do_archive(unpacker *u, int wheel_fd)
 			error = do_dir(u, path);
 		else if (path[strlen(path) - 1] == '/')
 			error = fail_entry(u, CINSTALL_EBADWHEEL, path, "file entry with a directory name");
+		else if (sp)
+			error = plan_file(u, sp, e, path);
 		else
 			error = do_file(u, a, e, path);
 		if (error < 0)
@@ -498,6 +581,248 @@ done:
 		uselocale(saved);
 		freelocale(utf8);
 	}
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Splitting a wheel over threads                                           */
+/* ------------------------------------------------------------------------ */
+
+/* libarchive reads the wheel with pread: each part at its own position in
+ * the one descriptor. */
+typedef struct preader {
+	int fd;
+	int64_t pos, size;
+	unsigned char *buf;
+} preader;
+
+static la_ssize_t pr_read(struct archive *a, void *data, const void **out)
+{
+	preader *p = data;
+	ssize_t n;
+
+	do
+		n = pread(p->fd, p->buf, READ_BLOCK, (off_t)p->pos);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "cannot read");
+		return -1;
+	}
+	p->pos += n;
+	*out = p->buf;
+	return n;
+}
+
+static la_int64_t pr_skip(struct archive *a, void *data, la_int64_t request)
+{
+	preader *p = data;
+
+	(void)a;
+	if (request > p->size - p->pos)
+		request = p->size > p->pos ? p->size - p->pos : 0;
+	p->pos += request;
+	return request;
+}
+
+static la_int64_t pr_seek(struct archive *a, void *data, la_int64_t offset, int whence)
+{
+	preader *p = data;
+	int64_t to = whence == SEEK_SET ? offset : whence == SEEK_CUR ? p->pos + offset : p->size + offset;
+
+	if (to < 0) {
+		archive_set_error(a, EINVAL, "seek before the start");
+		return ARCHIVE_FATAL;
+	}
+	p->pos = to;
+	return to;
+}
+
+typedef struct part {
+	split *sp;
+	size_t first, end;                 /* entries [first, end) */
+	cinstall_err err;
+	int error;
+	pthread_t thread;
+} part;
+
+static int part_failed(part *pt, int error)
+{
+	__atomic_store_n(&pt->sp->stop, 1, __ATOMIC_RELAXED);
+	pt->error = error < 0 ? error : CINSTALL_ERROR;
+	return pt->error;
+}
+
+/* Write the files of entries [first, end).  Any failure stops every part:
+ * the wheel is then unpacked again on one thread, which reports what a
+ * single thread reports (so messages do not depend on the threads). */
+static int run_part(part *pt)
+{
+	split *sp = pt->sp;
+	unpacker t = *sp->u;               /* the tree, the files; our own err and hashes */
+	preader pr;
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	locale_t utf8, saved = (locale_t)0;
+	size_t i;
+	int error = 0;
+
+	memset(&pr, 0, sizeof(pr));
+	t.err = &pt->err;
+	t.sha = NULL;
+	t.xxh = NULL;
+	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8)
+		saved = uselocale(utf8);
+	pr.fd = sp->fd;
+	pr.size = (int64_t)sp->u->wheel_size;
+	if ((error = cinstall_sha__new(&t.sha, CINSTALL_HASH_SHA256, t.err)) < 0 ||
+	    (error = cinstall_xxh__new(&t.xxh, t.err)) < 0)
+		goto done;
+	if (!(pr.buf = malloc(READ_BLOCK)) || !(a = archive_read_new())) {
+		error = cinstall_err__oom(t.err);
+		goto done;
+	}
+	if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK ||
+	    archive_read_set_callback_data(a, &pr) != ARCHIVE_OK || archive_read_set_read_callback(a, pr_read) != ARCHIVE_OK ||
+	    archive_read_set_skip_callback(a, pr_skip) != ARCHIVE_OK ||
+	    archive_read_set_seek_callback(a, pr_seek) != ARCHIVE_OK || archive_read_open1(a) != ARCHIVE_OK) {
+		error = archive_fail(&t, a, NULL, "not a valid zip archive");
+		goto done;
+	}
+	for (i = 0; i < pt->end; i++) {
+		cinstall_manifest_file *f;
+		const char *path;
+
+		if (__atomic_load_n(&sp->stop, __ATOMIC_RELAXED)) {
+			error = CINSTALL_ERROR; /* another part failed */
+			goto done;
+		}
+		if (archive_read_next_header(a, &e) != ARCHIVE_OK) {
+			error = archive_fail(&t, a, NULL, "damaged zip archive");
+			goto done;
+		}
+		if (i < pt->first || sp->file_of[i] == NO_FILE)
+			continue;
+		f = &t.files[sp->file_of[i]];
+		path = archive_entry_pathname_utf8(e);
+		if (!path)
+			path = archive_entry_pathname(e);
+		if (!path || strcmp(path, f->path)) {
+			error = fail_entry(&t, CINSTALL_EBADWHEEL, f->path, "entry %zu changed between reads", i + 1);
+			goto done;
+		}
+		if ((error = write_file(&t, a, e, f)) < 0)
+			goto done;
+	}
+done:
+	if (a)
+		archive_read_free(a);
+	free(pr.buf);
+	cinstall_sha__free(t.sha);
+	cinstall_xxh__free(t.xxh);
+	if (utf8) {
+		uselocale(saved);
+		freelocale(utf8);
+	}
+	return error < 0 ? part_failed(pt, error) : 0;
+}
+
+static void *part_thread(void *arg)
+{
+	run_part(arg);
+	return NULL;
+}
+
+/* Threads of ctx->jobs not busy unpacking: take up to `want`, give back. */
+static unsigned int threads_take(cinstall_ctx *ctx, unsigned int want)
+{
+	unsigned int got;
+
+	pthread_mutex_lock(&ctx->table_lock);
+	got = ctx->jobs > ctx->unpacking ? ctx->jobs - ctx->unpacking : 0;
+	if (got > want)
+		got = want;
+	ctx->unpacking += got;
+	pthread_mutex_unlock(&ctx->table_lock);
+	return got;
+}
+
+static void threads_give(cinstall_ctx *ctx, unsigned int n)
+{
+	pthread_mutex_lock(&ctx->table_lock);
+	ctx->unpacking -= n;
+	pthread_mutex_unlock(&ctx->table_lock);
+}
+
+/* The split itself, on up to 1 + `helpers` threads (the caller's and
+ * `*helpers` more); the helpers not needed are given back to ctx and
+ * taken off *helpers.
+ * Fails when the first pass or any part does; the caller then unpacks
+ * on one thread. */
+static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
+{
+	split sp;
+	part *parts = NULL;
+	uint64_t cost = 0, per, acc = 0;
+	size_t i, k, nparts, per_part = u->ctx->split_min ? u->ctx->split_min : SPLIT_FILES;
+	int error;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.u = u;
+	sp.fd = wheel_fd;
+	if ((error = do_archive(u, wheel_fd, &sp)) < 0 || (error = plan_entries(u, &sp)) < 0)
+		goto done;
+	nparts = u->nfiles / per_part;
+	if (nparts > 1 + (size_t)*helpers)
+		nparts = 1 + *helpers;
+	if (nparts < 1)
+		nparts = 1;
+	threads_give(u->ctx, *helpers - (unsigned int)(nparts - 1));
+	*helpers = (unsigned int)(nparts - 1);
+	if (!(parts = calloc(nparts, sizeof(*parts)))) {
+		error = cinstall_err__oom(u->err);
+		goto done;
+	}
+	/* Contiguous runs of entries (so that the parts mostly write into
+	 * different directories), balanced by bytes and files. */
+	for (i = 0; i < sp.nentries; i++)
+		if (sp.file_of[i] != NO_FILE)
+			cost += u->files[sp.file_of[i]].size + SPLIT_FILE_COST;
+	per = cost / nparts + 1;
+	for (i = 0, k = 0; i < sp.nentries; i++) {
+		if (sp.file_of[i] != NO_FILE)
+			acc += u->files[sp.file_of[i]].size + SPLIT_FILE_COST;
+		if (acc >= per * (k + 1) && k + 1 < nparts)
+			parts[++k].first = i + 1;
+	}
+	for (k = 0; k < nparts; k++) {
+		parts[k].sp = &sp;
+		parts[k].end = k + 1 < nparts ? parts[k + 1].first : sp.nentries;
+		if (k + 1 < nparts && parts[k + 1].first == 0)
+			parts[k].end = sp.nentries; /* fewer runs than parts */
+	}
+	for (k = 1; k < nparts; k++)
+		if (parts[k].first && pthread_create(&parts[k].thread, NULL, part_thread, &parts[k]) != 0)
+			parts[k].error = 1; /* not started: run below */
+	cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files split over %zu threads", u->wheel, u->nfiles, nparts);
+	run_part(&parts[0]);
+	for (k = 1; k < nparts; k++) {
+		if (!parts[k].first)
+			continue;
+		if (parts[k].error == 1) {
+			parts[k].error = 0;
+			run_part(&parts[k]);
+		} else {
+			pthread_join(parts[k].thread, NULL);
+		}
+	}
+	for (k = 0; k < nparts && !error; k++)
+		error = parts[k].error;
+	if (error < 0)
+		cinstall_err__set(u->err, error, 0, "%s: split unpack failed", u->wheel);
+done:
+	free(parts);
+	free(sp.file_of);
 	return error;
 }
 
@@ -1003,6 +1328,54 @@ static int open_wheel(int *out_fd, uint64_t *out_size, cinstall_wheel_filename *
 	return 0;
 }
 
+/* The seal of a tree: the mtime of a file made after the last file of the
+ * tree was closed, so no newer than any file's (on NFS too: the server's
+ * clock orders it after the writes before it).  One file per wheel, not a
+ * stat per file. */
+static int seal(unpacker *u, const char *dir, uint64_t *out)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	struct stat st;
+	int fd, error = 0;
+
+	if (cinstall_path__join(&p, dir, "seal.tmp") < 0)
+		return cinstall_err__oom(u->err);
+	fd = cinstall_sys__open(p.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+	if (fd < 0 || cinstall_sys__close(fd) < 0 || stat(p.ptr, &st) < 0)
+		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: cannot seal '%s'", u->wheel, p.ptr);
+	else
+		*out = mtime_ns(&st);
+	unlink(p.ptr);
+	cinstall_buf__release(&p);
+	return error;
+}
+
+/* The archive into the tree (u->treefd, at `tree`): split over threads when
+ * it is big and ctx->jobs has threads to spare, else on this one. */
+static int extract(unpacker *u, int fd, const char *tree)
+{
+	unsigned int helpers = 0;
+	int error;
+
+	if (!threads_take(u->ctx, 1))
+		return do_archive(u, fd, NULL); /* more unpacks than jobs */
+	if ((u->wheel_size >= SPLIT_BYTES || u->ctx->split_min) && (helpers = threads_take(u->ctx, u->ctx->jobs - 1))) {
+		error = do_split(u, fd, &helpers);
+		threads_give(u->ctx, helpers);
+		if (error < 0) {
+			/* Again on one thread, from scratch: the error it meets first
+			 * is the one a single thread reports. */
+			cinstall_err__clear(u->err);
+			if ((error = unpacker_restart(u, tree)) == 0)
+				error = do_archive(u, fd, NULL);
+		}
+	} else {
+		error = do_archive(u, fd, NULL);
+	}
+	threads_give(u->ctx, 1);
+	return error;
+}
+
 /* Unpack the open wheel into <dir>/tree and fill `m` (key and wheel_sha256
  * are the caller's). */
 static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *err, const cinstall_wheel_filename *wf,
@@ -1031,9 +1404,9 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 		error = cinstall_err__os(err, "cannot create '%s'", tree.ptr);
 		goto done;
 	}
-	if ((error = do_archive(&u, fd)) < 0 || (error = finish(&u, m)) < 0)
+	if ((error = extract(&u, fd, tree.ptr)) < 0 || (error = seal(&u, dir, &m->sealed_ns)) < 0 ||
+	    (error = finish(&u, m)) < 0)
 		goto done;
-	m->sealed_ns = u.sealed_ns;
 	cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %zu files, %llu bytes unpacked", u.wheel, m->nfiles,
 	                  (unsigned long long)u.total);
 done:
