@@ -455,6 +455,7 @@ typedef struct split {
 	int fd;
 	size_t *file_of;                   /* entry -> index into u->files, or NO_FILE */
 	size_t nentries, cap;
+	locale_t utf8;                     /* C.UTF-8 for every part (see do_archive), or 0 */
 	int stop;                          /* set (atomically) by the first part that fails */
 } split;
 
@@ -642,6 +643,7 @@ typedef struct part {
 	size_t first, end;                 /* entries [first, end) */
 	cinstall_err err;
 	int error;
+	int started;                       /* on a thread of its own */
 	pthread_t thread;
 } part;
 
@@ -662,7 +664,7 @@ static int run_part(part *pt)
 	preader pr;
 	struct archive *a = NULL;
 	struct archive_entry *e;
-	locale_t utf8, saved = (locale_t)0;
+	locale_t saved = (locale_t)0;
 	size_t i;
 	int error = 0;
 
@@ -670,9 +672,8 @@ static int run_part(part *pt)
 	t.err = &pt->err;
 	t.sha = NULL;
 	t.xxh = NULL;
-	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	if (utf8)
-		saved = uselocale(utf8);
+	if (sp->utf8)
+		saved = uselocale(sp->utf8);
 	pr.fd = sp->fd;
 	pr.size = (int64_t)sp->u->wheel_size;
 	if ((error = cinstall_sha__new(&t.sha, CINSTALL_HASH_SHA256, t.err)) < 0 ||
@@ -720,10 +721,8 @@ done:
 	free(pr.buf);
 	cinstall_sha__free(t.sha);
 	cinstall_xxh__free(t.xxh);
-	if (utf8) {
+	if (sp->utf8)
 		uselocale(saved);
-		freelocale(utf8);
-	}
 	return error < 0 ? part_failed(pt, error) : 0;
 }
 
@@ -801,26 +800,24 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 		if (k + 1 < nparts && parts[k + 1].first == 0)
 			parts[k].end = sp.nentries; /* fewer runs than parts */
 	}
+	sp.utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	for (k = 1; k < nparts; k++)
-		if (parts[k].first && pthread_create(&parts[k].thread, NULL, part_thread, &parts[k]) != 0)
-			parts[k].error = 1; /* not started: run below */
+		parts[k].started = parts[k].first && pthread_create(&parts[k].thread, NULL, part_thread, &parts[k]) == 0;
 	cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files split over %zu threads", u->wheel, u->nfiles, nparts);
 	run_part(&parts[0]);
 	for (k = 1; k < nparts; k++) {
-		if (!parts[k].first)
-			continue;
-		if (parts[k].error == 1) {
-			parts[k].error = 0;
-			run_part(&parts[k]);
-		} else {
+		if (parts[k].started)
 			pthread_join(parts[k].thread, NULL);
-		}
+		else if (parts[k].first)
+			run_part(&parts[k]); /* no thread for it */
 	}
 	for (k = 0; k < nparts && !error; k++)
 		error = parts[k].error;
 	if (error < 0)
 		cinstall_err__set(u->err, error, 0, "%s: split unpack failed", u->wheel);
 done:
+	if (sp.utf8)
+		freelocale(sp.utf8);
 	free(parts);
 	free(sp.file_of);
 	return error;
