@@ -46,6 +46,7 @@
 #define SPLIT_BYTES ((uint64_t)2 << 20)       /* wheels smaller than this are not split */
 #define SPLIT_FILES 512                       /* files per thread, at least */
 #define SPLIT_FILE_COST ((uint64_t)16 << 10)  /* a file's creation weighs as many bytes written */
+#define SHARE_MAX ((uint64_t)256 << 10)       /* files up to this size are read whole before written */
 
 /* A name in the archive: a file (index into files) or a directory. */
 typedef struct name_ent {
@@ -61,6 +62,14 @@ typedef struct dir_ent {
 	char *path;
 	UT_hash_handle hh;
 } dir_ent;
+
+/* A file written whole by this unpacker (or part), by its bytes: a later
+ * file with the same bytes and mode is a link to it, not written again. */
+typedef struct same_ent {
+	unsigned char key[20];   /* XXH3-128 and mode */
+	size_t file;             /* index into u->files */
+	UT_hash_handle hh;
+} same_ent;
 
 /* A top-level directory whose name ends in .dist-info or .data. */
 typedef struct top_ent {
@@ -86,6 +95,16 @@ typedef struct unpacker {
 	uint64_t entries, total;
 	cinstall_buf scratch;
 	char *sloppy;                      /* the first sloppiness warning */
+	/* Sharing with the cache's objects while writing (NULL sharer: not). */
+	cinstall_cache_sharer *sharer;
+	const char *tree;                  /* the tree's path */
+	unsigned char *fresh;              /* per file: written by us, for cinstall_cache__dedupe_paths */
+	unsigned char *data;               /* a file read whole (up to SHARE_MAX) */
+	size_t datacap;
+	uint64_t saved, obj_mtime;         /* bytes linked from objects; their newest mtime */
+	same_ent *same;                    /* files written whole, by their bytes */
+	same_ent **same_in;                /* the table to use: &same, or the split's */
+	pthread_mutex_t *same_lock;        /* guards *same_in when split */
 } unpacker;
 
 static uint64_t mtime_ns(const struct stat *st)
@@ -132,6 +151,16 @@ static int sloppy(unpacker *u, const char *entry, const char *what)
 	return 0;
 }
 
+static void same_release(unpacker *u)
+{
+	same_ent *s, *stmp;
+
+	HASH_ITER(hh, u->same, s, stmp) {
+		HASH_DEL(u->same, s);
+		free(s);
+	}
+}
+
 static void unpacker_release(unpacker *u)
 {
 	name_ent *n, *ntmp;
@@ -158,6 +187,10 @@ static void unpacker_release(unpacker *u)
 	for (i = 0; i < u->nfiles; i++)
 		free(u->files[i].path);
 	free(u->files);
+	same_release(u);
+	free(u->fresh);
+	free(u->data);
+	cinstall_cache__sharer_free(u->sharer);
 	cinstall_sha__free(u->sha);
 	cinstall_xxh__free(u->xxh);
 	cinstall_buf__release(&u->scratch);
@@ -181,11 +214,17 @@ static int unpacker_restart(unpacker *u, const char *tree)
 	fresh.entries = fresh.total = 0;
 	fresh.sloppy = NULL;
 	fresh.treefd = -1;
+	fresh.fresh = NULL;
+	fresh.same = NULL;
+	fresh.saved = fresh.obj_mtime = 0;
 	memset(&fresh.scratch, 0, sizeof(fresh.scratch));
 	u->sha = NULL;
 	u->xxh = NULL;
+	u->sharer = NULL;
+	u->data = NULL;
 	unpacker_release(u);
 	*u = fresh;
+	u->same_in = &u->same;
 	if ((error = cinstall_path__rmtree(u->err, tree)) < 0)
 		return error;
 	if (mkdir(tree, 0755) < 0 || (u->treefd = cinstall_sys__open(tree, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0)) < 0)
@@ -337,11 +376,19 @@ static int add_file(unpacker *u, struct archive_entry *e, const char *path)
 	if (u->nfiles == u->cap) {
 		size_t ncap = u->cap ? u->cap * 2 : 256;
 		cinstall_manifest_file *nf = realloc(u->files, ncap * sizeof(*nf));
+		unsigned char *fr;
 		if (!nf)
 			return cinstall_err__oom(u->err);
 		u->files = nf;
+		if (u->sharer) {
+			if (!(fr = realloc(u->fresh, ncap)))
+				return cinstall_err__oom(u->err);
+			u->fresh = fr;
+		}
 		u->cap = ncap;
 	}
+	if (u->sharer)
+		u->fresh[u->nfiles] = 0;
 	f = &u->files[u->nfiles];
 	memset(f, 0, sizeof(*f));
 	if (!(f->path = strdup(path)))
@@ -352,9 +399,40 @@ static int add_file(unpacker *u, struct archive_entry *e, const char *path)
 	return add_name(u, f->path, u->nfiles - 1);
 }
 
+static int create_file(unpacker *u, const cinstall_manifest_file *f, int *fd)
+{
+	*fd = cinstall_sys__openat(u->treefd, f->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, f->mode);
+	if (*fd < 0)
+		return cinstall_err__errno(u->err, errno == ENOMEM ? CINSTALL_ENOMEM : CINSTALL_EIO, errno,
+		                           "%s: '%s': cannot create", u->wheel, f->path);
+	return 0;
+}
+
+/* May the file be shared with other entries?  As cinstall_cache__dedupe
+ * decides, before the .dist-info and .data directories are known: never
+ * empty files, a RECORD of any .dist-info, or a file under any
+ * .data/scripts/. */
+static int may_share(const char *path, uint64_t size)
+{
+	const char *slash = strchr(path, '/');
+	size_t len;
+
+	if (size == 0 || !slash)
+		return size > 0;
+	len = (size_t)(slash - path);
+	if (len > 10 && !memcmp(slash - 10, ".dist-info", 10) && !strcmp(slash, "/RECORD"))
+		return 0;
+	if (len > 5 && !memcmp(slash - 5, ".data", 5) && !strncmp(slash, "/scripts/", 9))
+		return 0;
+	return 1;
+}
+
 /* Write the data of the entry the reader is at to f->path, hashing it.
- * Touches only the tree, `f`, and u's err, sha and xxh: threads that split
- * a wheel call it on copies of the unpacker with their own of those. */
+ * Touches only the tree, `f`, u->fresh[f - u->files] and u's err, sha,
+ * xxh, sharer, data, saved and obj_mtime: threads that split a wheel call
+ * it on copies of the unpacker with their own of those.  With a sharer, a
+ * small file is read whole first: when its bytes are already an object of
+ * the cache, the file is a link to it, never written. */
 static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, cinstall_manifest_file *f)
 {
 	const char *path = f->path;
@@ -363,12 +441,17 @@ static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, c
 	const void *buf;
 	size_t size;
 	la_int64_t offset;
-	int fd = -1, r, error = 0;
+	int whole = u->sharer && declared <= SHARE_MAX && may_share(path, declared), fd = -1, r, error = 0;
 
-	fd = cinstall_sys__openat(u->treefd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, f->mode);
-	if (fd < 0)
-		return cinstall_err__errno(u->err, errno == ENOMEM ? CINSTALL_ENOMEM : CINSTALL_EIO, errno,
-		                           "%s: '%s': cannot create", u->wheel, path);
+	if (whole && u->datacap < declared) {
+		unsigned char *d = realloc(u->data, (size_t)declared);
+		if (!d)
+			return cinstall_err__oom(u->err);
+		u->data = d;
+		u->datacap = (size_t)declared;
+	}
+	if (!whole && (error = create_file(u, f, &fd)) < 0)
+		return error;
 	cinstall_sha__reset(u->sha, CINSTALL_HASH_SHA256, NULL);
 	cinstall_xxh__reset(u->xxh);
 	for (;;) {
@@ -392,7 +475,9 @@ static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, c
 		}
 		cinstall_sha__update(u->sha, buf, size);
 		cinstall_xxh__update(u->xxh, buf, size);
-		if (cinstall_sys__write_all(fd, buf, size) < 0) {
+		if (whole)
+			memcpy(u->data + written, buf, size);
+		else if (cinstall_sys__write_all(fd, buf, size) < 0) {
 			error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
 			goto done;
 		}
@@ -407,9 +492,57 @@ static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, c
 	f->size = written;
 	cinstall_hash__b64url(f->sha256, digest, cinstall_sha__final(u->sha, digest));
 	cinstall_xxh__final_hex(u->xxh, f->xxh3);
+	if (whole) {
+		unsigned char key[20];
+		size_t i, first = NO_FILE;
+		same_ent *same;
+
+		/* The same bytes earlier in this wheel: a link to that file (made
+		 * the object, or not, with it by cinstall_cache__dedupe_paths). */
+		memset(key, 0, sizeof(key));
+		for (i = 0; i < 32 && f->xxh3[i]; i++)
+			key[i / 2] |= (unsigned char)((f->xxh3[i] <= '9' ? f->xxh3[i] - '0' : f->xxh3[i] - 'a' + 10) << (i % 2 ? 0 : 4));
+		memcpy(key + 16, &f->mode, 4);
+		if (u->same_lock)
+			pthread_mutex_lock(u->same_lock);
+		HASH_FIND(hh, *u->same_in, key, sizeof(key), same);
+		if (same)
+			first = same->file;
+		if (u->same_lock)
+			pthread_mutex_unlock(u->same_lock);
+		if (first != NO_FILE && linkat(u->treefd, u->files[first].path, u->treefd, path, 0) == 0)
+			return 0;
+		/* The same bytes in an object of the cache (another wheel's). */
+		if (first == NO_FILE &&
+		    cinstall_cache__share_existing(u->sharer, f->xxh3, f->mode, u->data, (size_t)written, u->tree, path,
+		                                   &u->saved, &u->obj_mtime))
+			return 0;
+		if ((error = create_file(u, f, &fd)) < 0)
+			return error;
+		if (cinstall_sys__write_all(fd, u->data, (size_t)written) < 0) {
+			error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
+			goto done;
+		}
+		if (first == NO_FILE && (same = calloc(1, sizeof(*same)))) {
+			same_ent *had;
+			memcpy(same->key, key, sizeof(key));
+			same->file = (size_t)(f - u->files);
+			if (u->same_lock)
+				pthread_mutex_lock(u->same_lock);
+			HASH_FIND(hh, *u->same_in, key, sizeof(key), had);
+			if (!had)
+				HASH_ADD(hh, *u->same_in, key, sizeof(same->key), same);
+			if (u->same_lock)
+				pthread_mutex_unlock(u->same_lock);
+			if (had)
+				free(same);
+		}
+	}
+	if (u->sharer && may_share(path, written))
+		u->fresh[f - u->files] = 1;
 done:
 	/* The seal (the newest mtime) is taken once, after the last close: see seal(). */
-	if (cinstall_sys__close(fd) < 0 && !error)
+	if (fd >= 0 && cinstall_sys__close(fd) < 0 && !error)
 		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
 	return error;
 }
@@ -456,6 +589,7 @@ typedef struct split {
 	size_t *file_of;                   /* entry -> index into u->files, or NO_FILE */
 	size_t nentries, cap;
 	locale_t utf8;                     /* C.UTF-8 for every part (see do_archive), or 0 */
+	pthread_mutex_t same_lock;         /* guards u->same */
 	int stop;                          /* set (atomically) by the first part that fails */
 } split;
 
@@ -644,6 +778,7 @@ typedef struct part {
 	cinstall_err err;
 	int error;
 	int started;                       /* on a thread of its own */
+	uint64_t saved, obj_mtime;         /* see unpacker */
 	pthread_t thread;
 } part;
 
@@ -672,6 +807,15 @@ static int run_part(part *pt)
 	t.err = &pt->err;
 	t.sha = NULL;
 	t.xxh = NULL;
+	t.sharer = NULL;
+	t.data = NULL;
+	t.datacap = 0;
+	t.saved = t.obj_mtime = 0;
+	t.same = NULL;
+	t.same_in = &sp->u->same;
+	t.same_lock = &sp->same_lock;
+	if (sp->u->sharer && (error = cinstall_cache__sharer_new(&t.sharer, t.err, t.ctx)) < 0)
+		goto done;
 	if (sp->utf8)
 		saved = uselocale(sp->utf8);
 	pr.fd = sp->fd;
@@ -719,8 +863,12 @@ done:
 	if (a)
 		archive_read_free(a);
 	free(pr.buf);
+	free(t.data);
+	cinstall_cache__sharer_free(t.sharer);
 	cinstall_sha__free(t.sha);
 	cinstall_xxh__free(t.xxh);
+	pt->saved = t.saved;
+	pt->obj_mtime = t.obj_mtime;
 	if (sp->utf8)
 		uselocale(saved);
 	return error < 0 ? part_failed(pt, error) : 0;
@@ -764,7 +912,7 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 	part *parts = NULL;
 	uint64_t cost = 0, per, acc = 0;
 	size_t i, k, nparts, per_part = u->ctx->split_min ? u->ctx->split_min : SPLIT_FILES;
-	int error;
+	int error, locked = 0;
 
 	memset(&sp, 0, sizeof(sp));
 	sp.u = u;
@@ -801,6 +949,8 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 			parts[k].end = sp.nentries; /* fewer runs than parts */
 	}
 	sp.utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	pthread_mutex_init(&sp.same_lock, NULL);
+	locked = 1;
 	for (k = 1; k < nparts; k++)
 		parts[k].started = parts[k].first && pthread_create(&parts[k].thread, NULL, part_thread, &parts[k]) == 0;
 	cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files split over %zu threads", u->wheel, u->nfiles, nparts);
@@ -811,11 +961,18 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 		else if (parts[k].first)
 			run_part(&parts[k]); /* no thread for it */
 	}
-	for (k = 0; k < nparts && !error; k++)
-		error = parts[k].error;
+	for (k = 0; k < nparts; k++) {
+		if (!error)
+			error = parts[k].error;
+		u->saved += parts[k].saved;
+		if (parts[k].obj_mtime > u->obj_mtime)
+			u->obj_mtime = parts[k].obj_mtime;
+	}
 	if (error < 0)
 		cinstall_err__set(u->err, error, 0, "%s: split unpack failed", u->wheel);
 done:
+	if (locked)
+		pthread_mutex_destroy(&sp.same_lock);
 	if (sp.utf8)
 		freelocale(sp.utf8);
 	free(parts);
@@ -1376,10 +1533,13 @@ static int extract(unpacker *u, int fd, const char *tree)
 /* Unpack the open wheel into <dir>/tree and fill `m` (key and wheel_sha256
  * are the caller's). */
 static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *err, const cinstall_wheel_filename *wf,
-                       const char *wheel_path, int fd, uint64_t wheel_size, const char *dir)
+                       const char *wheel_path, int fd, uint64_t wheel_size, const char *dir, int share)
 {
 	cinstall_buf tree = CINSTALL_BUF_INIT;
 	unpacker u;
+	char **fresh = NULL;
+	size_t i, nfresh = 0;
+	uint64_t saved = 0;
 	int error = 0;
 
 	memset(&u, 0, sizeof(u));
@@ -1401,13 +1561,40 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 		error = cinstall_err__os(err, "cannot create '%s'", tree.ptr);
 		goto done;
 	}
-	if ((error = extract(&u, fd, tree.ptr)) < 0 || (error = seal(&u, dir, &m->sealed_ns)) < 0 ||
-	    (error = finish(&u, m)) < 0)
+	u.tree = tree.ptr;
+	u.same_in = &u.same;
+	if (share && (error = cinstall_cache__sharer_new(&u.sharer, err, ctx)) < 0)
 		goto done;
+	if ((error = extract(&u, fd, tree.ptr)) < 0 || (error = seal(&u, dir, &m->sealed_ns)) < 0)
+		goto done;
+	same_release(&u);
+	/* The files we wrote (not linked from an object), to share them once
+	 * the wheel is verified. */
+	if (u.sharer) {
+		if (!(fresh = malloc((u.nfiles ? u.nfiles : 1) * sizeof(*fresh)))) {
+			error = cinstall_err__oom(err);
+			goto done;
+		}
+		for (i = 0; i < u.nfiles; i++)
+			if (u.fresh[i])
+				fresh[nfresh++] = u.files[i].path;
+	}
+	if ((error = finish(&u, m)) < 0)
+		goto done;
+	if (u.obj_mtime > m->sealed_ns)
+		m->sealed_ns = u.obj_mtime;
+	if (u.sharer) {
+		if ((error = cinstall_cache__dedupe_paths(&saved, err, ctx, m, dir, fresh, nfresh)) < 0)
+			goto done;
+		if (saved + u.saved)
+			cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %llu bytes shared with other cache entries", u.wheel,
+			                  (unsigned long long)(saved + u.saved));
+	}
 	cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %zu files, %llu bytes unpacked", u.wheel, m->nfiles,
 	                  (unsigned long long)u.total);
 done:
 	/* Files in the manifest are owned by it now; names only borrowed them. */
+	free(fresh);
 	unpacker_release(&u);
 	cinstall_buf__release(&tree);
 	return error;
@@ -1444,7 +1631,7 @@ int cinstall_unpack__to_dir(cinstall_manifest **out_manifest, cinstall_ctx *ctx,
 		made = 0;
 		goto done;
 	}
-	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, dir)) < 0)
+	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, dir, 0)) < 0)
 		goto done;
 	*out_manifest = m;
 	m = NULL;
@@ -1603,7 +1790,7 @@ again:
 		goto done;
 	if ((error = cinstall_cache__work_new(&work, err, ctx, key, 1)) < 0)
 		goto done;
-	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir)) < 0)
+	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir, !ctx->no_dedupe)) < 0)
 		goto done;
 	/*
 	 * Durability: the MANIFEST is written last and fsynced, with its
@@ -1613,14 +1800,6 @@ again:
 	 * data never reached the disk.  `cinstall cache verify` finds such an
 	 * entry and `cinstall cache prune` removes it.
 	 */
-	{
-		uint64_t saved = 0;
-		if (!ctx->no_dedupe && (error = cinstall_cache__dedupe(&saved, err, ctx, m, work.dir)) < 0)
-			goto done;
-		if (saved)
-			cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %llu bytes shared with other cache entries", wheel,
-			                  (unsigned long long)saved);
-	}
 	if ((error = cinstall_manifest__save_sync(err, m, work.dir, !ctx->no_fsync)) < 0)
 		goto done;
 	/* In use from before its publication: nobody removes it under us. */
