@@ -475,9 +475,10 @@ static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, c
 		}
 		cinstall_sha__update(u->sha, buf, size);
 		cinstall_xxh__update(u->xxh, buf, size);
-		if (whole)
-			memcpy(u->data + written, buf, size);
-		else if (cinstall_sys__write_all(fd, buf, size) < 0) {
+		if (whole) {
+			if (size)
+				memcpy(u->data + written, buf, size);
+		} else if (cinstall_sys__write_all(fd, buf, size) < 0) {
 			error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
 			goto done;
 		}
