@@ -37,6 +37,7 @@
 #include "wheel.h"
 
 #define READ_BLOCK ((size_t)1 << 20)          /* libarchive's reads from the wheel */
+#define PART_READ_BLOCK ((size_t)256 << 10)   /* the same, for each thread of a split */
 #define HASH_BLOCK ((size_t)1 << 20)          /* our reads when hashing files */
 #define RATIO_FLOOR ((uint64_t)16 << 20)      /* the ratio limit applies above this total */
 #define MAX_WHEEL_FILE ((size_t)1 << 20)      /* WHEEL */
@@ -738,7 +739,7 @@ static la_ssize_t pr_read(struct archive *a, void *data, const void **out)
 	ssize_t n;
 
 	do
-		n = pread(p->fd, p->buf, READ_BLOCK, (off_t)p->pos);
+		n = pread(p->fd, p->buf, PART_READ_BLOCK, (off_t)p->pos);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		archive_set_error(a, errno, "cannot read");
@@ -824,7 +825,7 @@ static int run_part(part *pt)
 	if ((error = cinstall_sha__new(&t.sha, CINSTALL_HASH_SHA256, t.err)) < 0 ||
 	    (error = cinstall_xxh__new(&t.xxh, t.err)) < 0)
 		goto done;
-	if (!(pr.buf = malloc(READ_BLOCK)) || !(a = archive_read_new())) {
+	if (!(pr.buf = malloc(PART_READ_BLOCK)) || !(a = archive_read_new())) {
 		error = cinstall_err__oom(t.err);
 		goto done;
 	}
