@@ -48,6 +48,7 @@
 #define SPLIT_FILES 512                       /* files per thread, at least */
 #define SPLIT_FILE_COST ((uint64_t)16 << 10)  /* a file's creation weighs as many bytes written */
 #define SHARE_MAX ((uint64_t)256 << 10)       /* files up to this size are read whole before written */
+#define SAME_MAX 8192                         /* distinct contents remembered per wheel (~1 MB) */
 
 /* A name in the archive: a file (index into files) or a directory. */
 typedef struct name_ent {
@@ -527,16 +528,18 @@ static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, c
 		}
 		if (first == NO_FILE && (same = calloc(1, sizeof(*same)))) {
 			same_ent *had;
+			int keep;
 			memcpy(same->key, key, sizeof(key));
 			same->file = (size_t)(f - u->files);
 			if (u->same_lock)
 				pthread_mutex_lock(u->same_lock);
 			HASH_FIND(hh, *u->same_in, key, sizeof(key), had);
-			if (!had)
+			keep = !had && HASH_COUNT(*u->same_in) < SAME_MAX;
+			if (keep)
 				HASH_ADD(hh, *u->same_in, key, sizeof(same->key), same);
 			if (u->same_lock)
 				pthread_mutex_unlock(u->same_lock);
-			if (had)
+			if (!keep)
 				free(same);
 		}
 	}
