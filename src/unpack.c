@@ -9,7 +9,19 @@
  * the manifest; only files RECORD hashes with sha384/sha512 are read back
  * from the tree once.  WHEEL, METADATA and RECORD are read back from the
  * tree (they are small, and were just written) so that no file is ever
- * held in memory while streaming.
+ * held in memory while streaming (but one small file at a time, below).
+ *
+ * Large wheels are split over the context's idle threads: a first pass
+ * over the headers checks the entries and creates the directories, then
+ * each thread writes a contiguous run of files through its own reader
+ * (do_split).  Any failure unpacks the wheel again on one thread, so that
+ * errors do not depend on the threads.
+ *
+ * Files up to SHARE_MAX that the cache may share are read whole and
+ * hashed before anything is created: bytes seen earlier in the wheel, or
+ * held by a verified object of the cache, become a hard link instead of
+ * a new inode.  The files written are shared with the cache's objects
+ * after RECORD is checked (cinstall_cache__dedupe_paths).
  */
 #include "unpack.h"
 
