@@ -56,8 +56,8 @@
 #define MAX_HEADERS ((size_t)4 << 20)         /* METADATA's headers */
 #define MAX_RECORD ((size_t)256 << 20)        /* RECORD */
 #define NO_FILE ((size_t)-1)
-#define SPLIT_BYTES ((uint64_t)2 << 20)       /* wheels smaller than this are not split */
-#define SPLIT_FILES 512                       /* files per thread, at least */
+#define SPLIT_BYTES ((uint64_t)1 << 20)       /* wheels smaller than this are not split */
+#define SPLIT_FILES 256                       /* files per thread, at least */
 #define SPLIT_FILE_COST ((uint64_t)16 << 10)  /* a file's creation weighs as many bytes written */
 #define SHARE_MAX ((uint64_t)256 << 10)       /* files up to this size are read whole before written */
 #define SAME_MAX 8192                         /* distinct contents remembered per wheel (~1 MB) */
