@@ -132,7 +132,8 @@ typedef struct cinstall_options {
 	 *  $XDG_CACHE_HOME/cinstall, else $HOME/.cache/cinstall. */
 	const char *cache_dir;
 	unsigned int flags;          /**< CINSTALL_OPT_* */
-	unsigned int jobs;           /**< worker threads; 0: number of CPUs */
+	unsigned int jobs;           /**< worker threads; 0: number of CPUs.  Threads not busy unpacking
+	                                  other wheels help unpack a large one (1 MiB or more) */
 	uint64_t max_entries;        /**< zip entries per wheel; 0: 200000 */
 	uint64_t max_total_size;     /**< uncompressed bytes per wheel; 0: 8 GiB */
 	uint32_t max_ratio;          /**< uncompressed/compressed ratio; 0: 200 */
@@ -321,7 +322,8 @@ typedef struct cinstall_install_options {
 	const char *target;           /**< install flat into this directory (pip --target) */
 	cinstall_link_mode link_mode; /**< CINSTALL_LINK_AUTO by default */
 	unsigned int flags;           /**< CINSTALL_INSTALL_* */
-	unsigned int jobs;            /**< 0: the context's jobs */
+	unsigned int jobs;            /**< 0: the context's jobs (which also bound the threads
+	                                   that split a large wheel's unpacking) */
 } cinstall_install_options;
 
 #define CINSTALL_INSTALL_OPTIONS_VERSION 1

@@ -995,8 +995,19 @@ static int no_links(int e)
 	return e == EPERM || e == EOPNOTSUPP || e == ENOSYS || e == EXDEV || e == EACCES;
 }
 
+static int cmp_file_path(const void *key, const void *f)
+{
+	return strcmp(key, ((const cinstall_manifest_file *)f)->path);
+}
+
 int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
                            const char *dir)
+{
+	return cinstall_cache__dedupe_paths(out_saved, err, ctx, m, dir, NULL, m->nfiles);
+}
+
+int cinstall_cache__dedupe_paths(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
+                                 const char *dir, char *const *paths, size_t npaths)
 {
 	cinstall_buf obj = CINSTALL_BUF_INIT, file = CINSTALL_BUF_INIT, tmp = CINSTALL_BUF_INIT, aside = CINSTALL_BUF_INIT;
 	cinstall_xxh *x = NULL;
@@ -1016,9 +1027,11 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 	    cinstall_path__join(&tmp, dir, "dedupe.tmp") < 0 || cinstall_path__join(&aside, dir, "object.tmp") < 0)
 		goto oom;
 	base = obj.len;
-	for (i = 0; i < m->nfiles; i++) {
+	for (i = 0; i < npaths; i++) {
 		const cinstall_manifest_file *f = &m->files[i];
 
+		if (paths && !(f = bsearch(paths[i], m->files, m->nfiles, sizeof(*m->files), cmp_file_path)))
+			continue;
 		cinstall_buf__truncate(&file, 0);
 		if (cinstall_buf__printf(&file, "%s/tree/%s", dir, f->path) < 0)
 			goto oom;
@@ -1043,17 +1056,20 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 			if (cinstall_buf__printf(&obj, "/%s-%o", f->xxh3 + 2, (unsigned)f->mode) < 0)
 				goto oom;
 			for (tries = 0; linking && tries < 4; tries++) {
-				fd = cinstall_sys__open(obj.ptr, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
-				if (fd < 0) {
-					/* No object yet: ours becomes it. */
-					if (errno != ENOENT)
-						break;
-					if (link(file.ptr, obj.ptr) == 0)
-						break;
-					if (errno == EEXIST)
-						continue; /* another process made it first */
+				/* No object yet: ours becomes it.  (Tried first: files
+				 * the unpacker did not link from an object are mostly
+				 * new.) */
+				if (link(file.ptr, obj.ptr) == 0)
+					break;
+				if (errno != EEXIST) {
 					if (no_links(errno))
 						linking = 0;
+					break;
+				}
+				fd = cinstall_sys__open(obj.ptr, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+				if (fd < 0) {
+					if (errno == ENOENT)
+						continue; /* pruned meanwhile */
 					break;
 				}
 				if (!object_matches(fd, f, x, buf, cap, &mtime)) {
@@ -1283,4 +1299,92 @@ int cinstall_cache_disk_usage(uint64_t *out_stored, cinstall_ctx *ctx)
 		return cinstall_ctx__fail(ctx, &err);
 	*out_stored = s.stored;
 	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sharing while unpacking                                                  */
+/* ------------------------------------------------------------------------ */
+
+struct cinstall_cache_sharer {
+	cinstall_buf obj, file;
+	size_t base;                       /* obj: "<cache>/v1/objects/" */
+	unsigned char *buf;
+	int off;                           /* this file system refuses links */
+};
+
+#define SHARE_READ ((size_t)1 << 16)
+
+int cinstall_cache__sharer_new(cinstall_cache_sharer **out, cinstall_err *err, cinstall_ctx *ctx)
+{
+	cinstall_cache_sharer *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s || !(s->buf = malloc(SHARE_READ)) || cinstall_buf__printf(&s->obj, "%s/v1/objects/", ctx->cache_dir) < 0) {
+		cinstall_cache__sharer_free(s);
+		return cinstall_err__oom(err);
+	}
+	s->base = s->obj.len;
+	*out = s;
+	return 0;
+}
+
+void cinstall_cache__sharer_free(cinstall_cache_sharer *s)
+{
+	if (!s)
+		return;
+	cinstall_buf__release(&s->obj);
+	cinstall_buf__release(&s->file);
+	free(s->buf);
+	free(s);
+}
+
+/* Does the open object hold exactly data[0..size)? */
+static int object_holds(int fd, const void *data, size_t size, unsigned char *buf, uint64_t *mtime)
+{
+	struct stat st;
+	size_t at = 0;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size)
+		return 0;
+	*mtime = mtime_ns(&st);
+	while ((n = cinstall_sys__read_full(fd, buf, SHARE_READ)) > 0) {
+		if ((size_t)n > size - at || memcmp(buf, (const unsigned char *)data + at, (size_t)n))
+			return 0;
+		at += (size_t)n;
+	}
+	return n == 0 && at == size;
+}
+
+int cinstall_cache__share_existing(cinstall_cache_sharer *s, const char *xxh3, unsigned int mode, const void *data,
+                                   size_t size, const char *tree, const char *path, uint64_t *saved, uint64_t *mtime)
+{
+	uint64_t t = 0;
+	int fd, ok;
+
+	if (s->off || size == 0)
+		return 0;
+	cinstall_buf__truncate(&s->obj, s->base);
+	cinstall_buf__truncate(&s->file, 0);
+	if (cinstall_buf__printf(&s->obj, "%.2s/%s-%o", xxh3, xxh3 + 2, mode) < 0 ||
+	    cinstall_path__join(&s->file, tree, path) < 0)
+		return 0;
+	fd = cinstall_sys__open(s->obj.ptr, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	if (fd < 0)
+		return 0;
+	ok = object_holds(fd, data, size, s->buf, &t);
+	close(fd);
+	/* A damaged object is left to cinstall_cache__dedupe, which replaces
+	 * it with the file we write. */
+	if (!ok)
+		return 0;
+	if (link(s->obj.ptr, s->file.ptr) < 0) {
+		if (no_links(errno))
+			s->off = 1;
+		return 0; /* EMLINK: the object is full; ENOENT: pruned meanwhile */
+	}
+	*saved += size;
+	if (t > *mtime)
+		*mtime = t;
+	return 1;
 }

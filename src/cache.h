@@ -139,4 +139,23 @@ int cinstall_cache__remove_entry(cinstall_err *err, cinstall_ctx *ctx, const cha
 int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
                            const char *dir);
 
+/* The same for only the files of m named in `paths` (sorted or not; m's
+ * files are sorted by path): those the unpacker wrote itself. */
+int cinstall_cache__dedupe_paths(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
+                                 const char *dir, char *const *paths, size_t npaths);
+
+/* While unpacking: a file whose bytes are already an object is linked
+ * from it instead of written.  One cinstall_cache_sharer per thread. */
+typedef struct cinstall_cache_sharer cinstall_cache_sharer;
+
+int cinstall_cache__sharer_new(cinstall_cache_sharer **out, cinstall_err *err, cinstall_ctx *ctx);
+void cinstall_cache__sharer_free(cinstall_cache_sharer *s);
+
+/* Can <tree>/<path> (not yet there) be the object of these bytes?  Then
+ * it is linked to it: returns 1, adds size to *saved and raises *mtime to
+ * the object's mtime.  0 otherwise (no such object, a damaged one, the
+ * link limit, no links here): write the file yourself.  Never fails. */
+int cinstall_cache__share_existing(cinstall_cache_sharer *s, const char *xxh3, unsigned int mode, const void *data,
+                                   size_t size, const char *tree, const char *path, uint64_t *saved, uint64_t *mtime);
+
 #endif

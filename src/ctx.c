@@ -86,6 +86,13 @@ int cinstall_ctx_new(cinstall_ctx **out, const cinstall_options *opts)
 		ctx->no_dedupe = 1;
 	if (use_env && (v = getenv("CINSTALL_NO_FSYNC")) && *v && strcmp(v, "0"))
 		ctx->no_fsync = 1;
+	/* Knob for the tests, which split small wheels to compare the results. */
+	ctx->split_min = 0;
+	if (use_env && (v = getenv("CINSTALL_SPLIT_MIN")) && *v) {
+		n = strtol(v, NULL, 10);
+		if (n > 0)
+			ctx->split_min = (unsigned int)n;
+	}
 	pthread_mutex_init(&ctx->log_lock, NULL);
 	pthread_mutex_init(&ctx->table_lock, NULL);
 	*out = ctx;

@@ -39,6 +39,8 @@ struct cinstall_ctx {
 	uint32_t lock_timeout;     /* seconds */
 	int no_dedupe;             /* CINSTALL_NO_DEDUPE=1: benchmark knob, no v1/objects */
 	int no_fsync;              /* CINSTALL_NO_FSYNC=1: benchmark knob, entries published unsynced */
+	unsigned int split_min;    /* split a wheel's files over threads from this many (CINSTALL_SPLIT_MIN) */
+	unsigned int unpacking;    /* threads unpacking now (table_lock): the rest of `jobs` may help one wheel */
 	cinstall_err err;          /* last failure of a public call */
 	pthread_mutex_t log_lock;  /* serialises callbacks */
 	pthread_mutex_t table_lock;/* guards the tables and warned below */

@@ -9,7 +9,19 @@
  * the manifest; only files RECORD hashes with sha384/sha512 are read back
  * from the tree once.  WHEEL, METADATA and RECORD are read back from the
  * tree (they are small, and were just written) so that no file is ever
- * held in memory while streaming.
+ * held in memory while streaming (but one small file at a time, below).
+ *
+ * Large wheels are split over the context's idle threads: a first pass
+ * over the headers checks the entries and creates the directories, then
+ * each thread writes a contiguous run of files through its own reader
+ * (do_split).  Any failure unpacks the wheel again on one thread, so that
+ * errors do not depend on the threads.
+ *
+ * Files up to SHARE_MAX that the cache may share are read whole and
+ * hashed before anything is created: bytes seen earlier in the wheel, or
+ * held by a verified object of the cache, become a hard link instead of
+ * a new inode.  The files written are shared with the cache's objects
+ * after RECORD is checked (cinstall_cache__dedupe_paths).
  */
 #include "unpack.h"
 
@@ -18,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +52,18 @@
 #include "zipcheck.h"
 
 #define READ_BLOCK ((size_t)1 << 20)          /* libarchive's reads from the wheel */
+#define PART_READ_BLOCK ((size_t)256 << 10)   /* the same, for each thread of a split */
 #define HASH_BLOCK ((size_t)1 << 20)          /* our reads when hashing files */
 #define RATIO_FLOOR ((uint64_t)16 << 20)      /* the ratio limit applies above this total */
 #define MAX_WHEEL_FILE ((size_t)1 << 20)      /* WHEEL */
 #define MAX_HEADERS ((size_t)4 << 20)         /* METADATA's headers */
 #define MAX_RECORD ((size_t)256 << 20)        /* RECORD */
 #define NO_FILE ((size_t)-1)
+#define SPLIT_BYTES ((uint64_t)1 << 20)       /* wheels smaller than this are not split */
+#define SPLIT_FILES 256                       /* files per thread, at least */
+#define SPLIT_FILE_COST ((uint64_t)16 << 10)  /* a file's creation weighs as many bytes written */
+#define SHARE_MAX ((uint64_t)256 << 10)       /* files up to this size are read whole before written */
+#define SAME_MAX 8192                         /* distinct contents remembered per wheel (~1 MB) */
 
 /* A name in the archive: a file (index into files) or a directory. */
 typedef struct name_ent {
@@ -60,6 +79,14 @@ typedef struct dir_ent {
 	char *path;
 	UT_hash_handle hh;
 } dir_ent;
+
+/* A file written whole by this unpacker (or part), by its bytes: a later
+ * file with the same bytes and mode is a link to it, not written again. */
+typedef struct same_ent {
+	unsigned char key[20];   /* XXH3-128 and mode */
+	size_t file;             /* index into u->files */
+	UT_hash_handle hh;
+} same_ent;
 
 /* A top-level directory whose name ends in .dist-info or .data. */
 typedef struct top_ent {
@@ -85,7 +112,16 @@ typedef struct unpacker {
 	uint64_t entries, total;
 	cinstall_buf scratch;
 	char *sloppy;                      /* the first sloppiness warning */
-	uint64_t sealed_ns;                /* the newest mtime of a file written */
+	/* Sharing with the cache's objects while writing (NULL sharer: not). */
+	cinstall_cache_sharer *sharer;
+	const char *tree;                  /* the tree's path */
+	unsigned char *fresh;              /* per file: written by us, for cinstall_cache__dedupe_paths */
+	unsigned char *data;               /* a file read whole (up to SHARE_MAX) */
+	size_t datacap;
+	uint64_t saved, obj_mtime;         /* bytes linked from objects; their newest mtime */
+	same_ent *same;                    /* files written whole, by their bytes */
+	same_ent **same_in;                /* the table to use: &same, or the split's */
+	pthread_mutex_t *same_lock;        /* guards *same_in when split */
 } unpacker;
 
 static uint64_t mtime_ns(const struct stat *st)
@@ -132,6 +168,16 @@ static int sloppy(unpacker *u, const char *entry, const char *what)
 	return 0;
 }
 
+static void same_release(unpacker *u)
+{
+	same_ent *s, *stmp;
+
+	HASH_ITER(hh, u->same, s, stmp) {
+		HASH_DEL(u->same, s);
+		free(s);
+	}
+}
+
 static void unpacker_release(unpacker *u)
 {
 	name_ent *n, *ntmp;
@@ -158,12 +204,49 @@ static void unpacker_release(unpacker *u)
 	for (i = 0; i < u->nfiles; i++)
 		free(u->files[i].path);
 	free(u->files);
+	same_release(u);
+	free(u->fresh);
+	free(u->data);
+	cinstall_cache__sharer_free(u->sharer);
 	cinstall_sha__free(u->sha);
 	cinstall_xxh__free(u->xxh);
 	cinstall_buf__release(&u->scratch);
 	free(u->sloppy);
 	if (u->treefd >= 0)
 		close(u->treefd);
+}
+
+/* Back to an empty tree and empty tables, to unpack the wheel again. */
+static int unpacker_restart(unpacker *u, const char *tree)
+{
+	unpacker fresh = *u;
+	int error;
+
+	/* Keep what the caller set up; release the rest. */
+	fresh.names = NULL;
+	fresh.dirs = NULL;
+	fresh.tops = NULL;
+	fresh.files = NULL;
+	fresh.nfiles = fresh.cap = 0;
+	fresh.entries = fresh.total = 0;
+	fresh.sloppy = NULL;
+	fresh.treefd = -1;
+	fresh.fresh = NULL;
+	fresh.same = NULL;
+	fresh.saved = fresh.obj_mtime = 0;
+	memset(&fresh.scratch, 0, sizeof(fresh.scratch));
+	u->sha = NULL;
+	u->xxh = NULL;
+	u->sharer = NULL;
+	u->data = NULL;
+	unpacker_release(u);
+	*u = fresh;
+	u->same_in = &u->same;
+	if ((error = cinstall_path__rmtree(u->err, tree)) < 0)
+		return error;
+	if (mkdir(tree, 0755) < 0 || (u->treefd = cinstall_sys__open(tree, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0)) < 0)
+		return cinstall_err__os(u->err, "cannot create '%s'", tree);
+	return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -289,19 +372,15 @@ static int do_dir(unpacker *u, const char *path)
 	return error;
 }
 
-static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, const char *path)
+/* Take a file entry into the tables (and create its directory): all of a
+ * file but its data. */
+static int add_file(unpacker *u, struct archive_entry *e, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	cinstall_manifest_file *f;
 	name_ent *n;
 	dir_ent *d;
-	uint64_t declared = (uint64_t)archive_entry_size(e), written = 0;
-	uint32_t mode = (archive_entry_perm(e) & 0111) ? 0755 : 0644;
-	unsigned char digest[CINSTALL_DIGEST_MAX];
-	const void *buf;
-	size_t size;
-	la_int64_t offset;
-	int fd = -1, r, error = 0;
+	int error;
 
 	HASH_FIND_STR(u->names, path, n);
 	if (n)
@@ -314,28 +393,86 @@ static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, cons
 	if (u->nfiles == u->cap) {
 		size_t ncap = u->cap ? u->cap * 2 : 256;
 		cinstall_manifest_file *nf = realloc(u->files, ncap * sizeof(*nf));
+		unsigned char *fr;
 		if (!nf)
 			return cinstall_err__oom(u->err);
 		u->files = nf;
+		if (u->sharer) {
+			if (!(fr = realloc(u->fresh, ncap)))
+				return cinstall_err__oom(u->err);
+			u->fresh = fr;
+		}
 		u->cap = ncap;
 	}
+	if (u->sharer)
+		u->fresh[u->nfiles] = 0;
 	f = &u->files[u->nfiles];
 	memset(f, 0, sizeof(*f));
 	if (!(f->path = strdup(path)))
 		return cinstall_err__oom(u->err);
 	u->nfiles++;
-	f->mode = mode;
-	if ((error = add_name(u, f->path, u->nfiles - 1)) < 0)
-		return error;
+	f->mode = (archive_entry_perm(e) & 0111) ? 0755 : 0644;
+	f->size = (uint64_t)archive_entry_size(e); /* declared; write_file sets what it wrote */
+	return add_name(u, f->path, u->nfiles - 1);
+}
 
-	fd = cinstall_sys__openat(u->treefd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-	if (fd < 0 && errno == EEXIST) /* not the same name: that was checked above */
-		return fail_entry(u, CINSTALL_EBADWHEEL, path,
+static int create_file(unpacker *u, const cinstall_manifest_file *f, int *fd)
+{
+	*fd = cinstall_sys__openat(u->treefd, f->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, f->mode);
+	if (*fd < 0 && errno == EEXIST) /* not the same name: that was checked before */
+		return fail_entry(u, CINSTALL_EBADWHEEL, f->path,
 		                  "another entry has the same name on the cache's filesystem (it folds case or "
 		                  "Unicode forms; the names collide on such filesystems)");
-	if (fd < 0)
+	if (*fd < 0)
 		return cinstall_err__errno(u->err, errno == ENOMEM ? CINSTALL_ENOMEM : CINSTALL_EIO, errno,
-		                           "%s: '%s': cannot create", u->wheel, path);
+		                           "%s: '%s': cannot create", u->wheel, f->path);
+	return 0;
+}
+
+/* May the file be shared with other entries?  As cinstall_cache__dedupe
+ * decides, before the .dist-info and .data directories are known: never
+ * empty files, a RECORD of any .dist-info, or a file under any
+ * .data/scripts/. */
+static int may_share(const char *path, uint64_t size)
+{
+	const char *slash = strchr(path, '/');
+	size_t len;
+
+	if (size == 0 || !slash)
+		return size > 0;
+	len = (size_t)(slash - path);
+	if (len > 10 && !memcmp(slash - 10, ".dist-info", 10) && !strcmp(slash, "/RECORD"))
+		return 0;
+	if (len > 5 && !memcmp(slash - 5, ".data", 5) && !strncmp(slash, "/scripts/", 9))
+		return 0;
+	return 1;
+}
+
+/* Write the data of the entry the reader is at to f->path, hashing it.
+ * Touches only the tree, `f`, u->fresh[f - u->files] and u's err, sha,
+ * xxh, sharer, data, saved and obj_mtime: threads that split a wheel call
+ * it on copies of the unpacker with their own of those.  With a sharer, a
+ * small file is read whole first: when its bytes are already an object of
+ * the cache, the file is a link to it, never written. */
+static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, cinstall_manifest_file *f)
+{
+	const char *path = f->path;
+	uint64_t declared = (uint64_t)archive_entry_size(e), written = 0;
+	unsigned char digest[CINSTALL_DIGEST_MAX];
+	const void *buf;
+	size_t size;
+	la_int64_t offset;
+	int whole = u->sharer && declared <= SHARE_MAX && may_share(path, declared), fd = -1, r, error = 0;
+
+	if (whole && u->datacap < declared) {
+		unsigned char *d = realloc(u->data, (size_t)declared);
+		if (!d)
+			return cinstall_err__oom(u->err);
+		u->data = d;
+		u->datacap = (size_t)declared;
+	}
+	if (!whole && (error = create_file(u, f, &fd)) < 0)
+		return error;
 	cinstall_sha__reset(u->sha, CINSTALL_HASH_SHA256, NULL);
 	cinstall_xxh__reset(u->xxh);
 	for (;;) {
@@ -359,7 +496,10 @@ static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, cons
 		}
 		cinstall_sha__update(u->sha, buf, size);
 		cinstall_xxh__update(u->xxh, buf, size);
-		if (cinstall_sys__write_all(fd, buf, size) < 0) {
+		if (whole) {
+			if (size)
+				memcpy(u->data + written, buf, size);
+		} else if (cinstall_sys__write_all(fd, buf, size) < 0) {
 			error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
 			goto done;
 		}
@@ -374,18 +514,68 @@ static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, cons
 	f->size = written;
 	cinstall_hash__b64url(f->sha256, digest, cinstall_sha__final(u->sha, digest));
 	cinstall_xxh__final_hex(u->xxh, f->xxh3);
-done:
-	if (cinstall_sys__close(fd) < 0 && !error)
-		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
-	if (!error) {
-		/* After close: some filesystems (NFS) set mtime when writes are flushed. */
-		struct stat st;
-		if (fstatat(u->treefd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot stat", u->wheel, path);
-		if (mtime_ns(&st) > u->sealed_ns)
-			u->sealed_ns = mtime_ns(&st);
+	if (whole) {
+		unsigned char key[20];
+		size_t i, first = NO_FILE;
+		same_ent *same;
+
+		/* The same bytes earlier in this wheel: a link to that file (made
+		 * the object, or not, with it by cinstall_cache__dedupe_paths). */
+		memset(key, 0, sizeof(key));
+		for (i = 0; i < 32 && f->xxh3[i]; i++)
+			key[i / 2] |= (unsigned char)((f->xxh3[i] <= '9' ? f->xxh3[i] - '0' : f->xxh3[i] - 'a' + 10) << (i % 2 ? 0 : 4));
+		memcpy(key + 16, &f->mode, 4);
+		if (u->same_lock)
+			pthread_mutex_lock(u->same_lock);
+		HASH_FIND(hh, *u->same_in, key, sizeof(key), same);
+		if (same)
+			first = same->file;
+		if (u->same_lock)
+			pthread_mutex_unlock(u->same_lock);
+		if (first != NO_FILE && linkat(u->treefd, u->files[first].path, u->treefd, path, 0) == 0)
+			return 0;
+		/* The same bytes in an object of the cache (another wheel's). */
+		if (first == NO_FILE &&
+		    cinstall_cache__share_existing(u->sharer, f->xxh3, f->mode, u->data, (size_t)written, u->tree, path,
+		                                   &u->saved, &u->obj_mtime))
+			return 0;
+		if ((error = create_file(u, f, &fd)) < 0)
+			return error;
+		if (cinstall_sys__write_all(fd, u->data, (size_t)written) < 0) {
+			error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
+			goto done;
+		}
+		if (first == NO_FILE && (same = calloc(1, sizeof(*same)))) {
+			same_ent *had;
+			int keep;
+			memcpy(same->key, key, sizeof(key));
+			same->file = (size_t)(f - u->files);
+			if (u->same_lock)
+				pthread_mutex_lock(u->same_lock);
+			HASH_FIND(hh, *u->same_in, key, sizeof(key), had);
+			keep = !had && HASH_COUNT(*u->same_in) < SAME_MAX;
+			if (keep)
+				HASH_ADD(hh, *u->same_in, key, sizeof(same->key), same);
+			if (u->same_lock)
+				pthread_mutex_unlock(u->same_lock);
+			if (!keep)
+				free(same);
+		}
 	}
+	if (u->sharer && may_share(path, written))
+		u->fresh[f - u->files] = 1;
+done:
+	/* The seal (the newest mtime) is taken once, after the last close: see seal(). */
+	if (fd >= 0 && cinstall_sys__close(fd) < 0 && !error)
+		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot write", u->wheel, path);
 	return error;
+}
+
+static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, const char *path)
+{
+	int error = add_file(u, e, path);
+
+	return error < 0 ? error : write_file(u, a, e, &u->files[u->nfiles - 1]);
 }
 
 static int check_limits(unpacker *u, const char *path, struct archive_entry *e)
@@ -413,7 +603,50 @@ static int check_limits(unpacker *u, const char *path, struct archive_entry *e)
 	return 0;
 }
 
-static int do_archive(unpacker *u, int wheel_fd)
+/* A wheel split over threads: a first pass over the headers (no data)
+ * checks every entry, creates the directories and lists the files; then
+ * each thread writes the files of a run of entries, reading the wheel
+ * through its own libarchive handle. */
+typedef struct split {
+	unpacker *u;
+	int fd;
+	size_t *file_of;                   /* entry -> index into u->files, or NO_FILE */
+	size_t nentries, cap;
+	locale_t utf8;                     /* C.UTF-8 for every part (see do_archive), or 0 */
+	pthread_mutex_t same_lock;         /* guards u->same */
+	int stop;                          /* set (atomically) by the first part that fails */
+} split;
+
+/* Entries up to u->entries, the one being read last: directories are
+ * entries too (NO_FILE). */
+static int plan_entries(unpacker *u, split *sp)
+{
+	while (sp->cap < u->entries) {
+		size_t ncap = sp->cap ? sp->cap * 2 : 1024;
+		size_t *nf = realloc(sp->file_of, ncap * sizeof(*nf));
+		if (!nf)
+			return cinstall_err__oom(u->err);
+		sp->file_of = nf;
+		sp->cap = ncap;
+	}
+	while (sp->nentries < u->entries)
+		sp->file_of[sp->nentries++] = NO_FILE;
+	return 0;
+}
+
+static int plan_file(unpacker *u, split *sp, struct archive_entry *e, const char *path)
+{
+	int error;
+
+	if ((error = plan_entries(u, sp)) < 0 || (error = add_file(u, e, path)) < 0)
+		return error;
+	sp->file_of[sp->nentries - 1] = u->nfiles - 1;
+	return 0;
+}
+
+/* One pass over the archive.  With `sp`, files are only planned (no
+ * data read): the split's first pass. */
+static int do_archive(unpacker *u, int wheel_fd, split *sp)
 {
 	struct archive *a = NULL;
 	struct archive_entry *e;
@@ -495,6 +728,8 @@ static int do_archive(unpacker *u, int wheel_fd)
 			error = do_dir(u, path);
 		else if (path[strlen(path) - 1] == '/')
 			error = fail_entry(u, CINSTALL_EBADWHEEL, path, "file entry with a directory name");
+		else if (sp)
+			error = plan_file(u, sp, e, path);
 		else
 			error = do_file(u, a, e, path);
 		if (error < 0)
@@ -507,6 +742,267 @@ done:
 		uselocale(saved);
 		freelocale(utf8);
 	}
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Splitting a wheel over threads                                           */
+/* ------------------------------------------------------------------------ */
+
+/* libarchive reads the wheel with pread: each part at its own position in
+ * the one descriptor. */
+typedef struct preader {
+	int fd;
+	int64_t pos, size;
+	unsigned char *buf;
+} preader;
+
+static la_ssize_t pr_read(struct archive *a, void *data, const void **out)
+{
+	preader *p = data;
+	ssize_t n;
+
+	do
+		n = pread(p->fd, p->buf, PART_READ_BLOCK, (off_t)p->pos);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "cannot read");
+		return -1;
+	}
+	p->pos += n;
+	*out = p->buf;
+	return n;
+}
+
+static la_int64_t pr_skip(struct archive *a, void *data, la_int64_t request)
+{
+	preader *p = data;
+
+	(void)a;
+	if (request > p->size - p->pos)
+		request = p->size > p->pos ? p->size - p->pos : 0;
+	p->pos += request;
+	return request;
+}
+
+static la_int64_t pr_seek(struct archive *a, void *data, la_int64_t offset, int whence)
+{
+	preader *p = data;
+	int64_t to = whence == SEEK_SET ? offset : whence == SEEK_CUR ? p->pos + offset : p->size + offset;
+
+	if (to < 0) {
+		archive_set_error(a, EINVAL, "seek before the start");
+		return ARCHIVE_FATAL;
+	}
+	p->pos = to;
+	return to;
+}
+
+typedef struct part {
+	split *sp;
+	size_t first, end;                 /* entries [first, end) */
+	cinstall_err err;
+	int error;
+	int started;                       /* on a thread of its own */
+	uint64_t saved, obj_mtime;         /* see unpacker */
+	pthread_t thread;
+} part;
+
+static int part_failed(part *pt, int error)
+{
+	__atomic_store_n(&pt->sp->stop, 1, __ATOMIC_RELAXED);
+	pt->error = error < 0 ? error : CINSTALL_ERROR;
+	return pt->error;
+}
+
+/* Write the files of entries [first, end).  Any failure stops every part:
+ * the wheel is then unpacked again on one thread, which reports what a
+ * single thread reports (so messages do not depend on the threads). */
+static int run_part(part *pt)
+{
+	split *sp = pt->sp;
+	unpacker t = *sp->u;               /* the tree, the files; our own err and hashes */
+	preader pr;
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	locale_t saved = (locale_t)0;
+	size_t i;
+	int error = 0;
+
+	memset(&pr, 0, sizeof(pr));
+	t.err = &pt->err;
+	t.sha = NULL;
+	t.xxh = NULL;
+	t.sharer = NULL;
+	t.data = NULL;
+	t.datacap = 0;
+	t.saved = t.obj_mtime = 0;
+	t.same = NULL;
+	t.same_in = &sp->u->same;
+	t.same_lock = &sp->same_lock;
+	if (sp->u->sharer && (error = cinstall_cache__sharer_new(&t.sharer, t.err, t.ctx)) < 0)
+		goto done;
+	if (sp->utf8)
+		saved = uselocale(sp->utf8);
+	pr.fd = sp->fd;
+	pr.size = (int64_t)sp->u->wheel_size;
+	if ((error = cinstall_sha__new(&t.sha, CINSTALL_HASH_SHA256, t.err)) < 0 ||
+	    (error = cinstall_xxh__new(&t.xxh, t.err)) < 0)
+		goto done;
+	if (!(pr.buf = malloc(PART_READ_BLOCK)) || !(a = archive_read_new())) {
+		error = cinstall_err__oom(t.err);
+		goto done;
+	}
+	if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK ||
+	    archive_read_set_callback_data(a, &pr) != ARCHIVE_OK || archive_read_set_read_callback(a, pr_read) != ARCHIVE_OK ||
+	    archive_read_set_skip_callback(a, pr_skip) != ARCHIVE_OK ||
+	    archive_read_set_seek_callback(a, pr_seek) != ARCHIVE_OK || archive_read_open1(a) != ARCHIVE_OK) {
+		error = archive_fail(&t, a, NULL, "not a valid zip archive");
+		goto done;
+	}
+	for (i = 0; i < pt->end; i++) {
+		cinstall_manifest_file *f;
+		const char *path;
+
+		if (__atomic_load_n(&sp->stop, __ATOMIC_RELAXED)) {
+			error = CINSTALL_ERROR; /* another part failed */
+			goto done;
+		}
+		if (archive_read_next_header(a, &e) != ARCHIVE_OK) {
+			error = archive_fail(&t, a, NULL, "damaged zip archive");
+			goto done;
+		}
+		if (i < pt->first || sp->file_of[i] == NO_FILE)
+			continue;
+		f = &t.files[sp->file_of[i]];
+		path = archive_entry_pathname_utf8(e);
+		if (!path)
+			path = archive_entry_pathname(e);
+		if (!path || strcmp(path, f->path)) {
+			error = fail_entry(&t, CINSTALL_EBADWHEEL, f->path, "entry %zu changed between reads", i + 1);
+			goto done;
+		}
+		if ((error = write_file(&t, a, e, f)) < 0)
+			goto done;
+	}
+done:
+	if (a)
+		archive_read_free(a);
+	free(pr.buf);
+	free(t.data);
+	cinstall_cache__sharer_free(t.sharer);
+	cinstall_sha__free(t.sha);
+	cinstall_xxh__free(t.xxh);
+	pt->saved = t.saved;
+	pt->obj_mtime = t.obj_mtime;
+	if (sp->utf8)
+		uselocale(saved);
+	return error < 0 ? part_failed(pt, error) : 0;
+}
+
+static void *part_thread(void *arg)
+{
+	run_part(arg);
+	return NULL;
+}
+
+/* Threads of ctx->jobs not busy unpacking: take up to `want`, give back. */
+static unsigned int threads_take(cinstall_ctx *ctx, unsigned int want)
+{
+	unsigned int got;
+
+	pthread_mutex_lock(&ctx->table_lock);
+	got = ctx->jobs > ctx->unpacking ? ctx->jobs - ctx->unpacking : 0;
+	if (got > want)
+		got = want;
+	ctx->unpacking += got;
+	pthread_mutex_unlock(&ctx->table_lock);
+	return got;
+}
+
+static void threads_give(cinstall_ctx *ctx, unsigned int n)
+{
+	pthread_mutex_lock(&ctx->table_lock);
+	ctx->unpacking -= n;
+	pthread_mutex_unlock(&ctx->table_lock);
+}
+
+/* The split itself, on up to 1 + `helpers` threads (the caller's and
+ * `*helpers` more); the helpers not needed are given back to ctx and
+ * taken off *helpers.
+ * Fails when the first pass or any part does; the caller then unpacks
+ * on one thread. */
+static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
+{
+	split sp;
+	part *parts = NULL;
+	uint64_t cost = 0, per, acc = 0;
+	size_t i, k, nparts, per_part = u->ctx->split_min ? u->ctx->split_min : SPLIT_FILES;
+	int error, locked = 0;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.u = u;
+	sp.fd = wheel_fd;
+	if ((error = do_archive(u, wheel_fd, &sp)) < 0 || (error = plan_entries(u, &sp)) < 0)
+		goto done;
+	nparts = u->nfiles / per_part;
+	if (nparts > 1 + (size_t)*helpers)
+		nparts = 1 + *helpers;
+	if (nparts < 1)
+		nparts = 1;
+	threads_give(u->ctx, *helpers - (unsigned int)(nparts - 1));
+	*helpers = (unsigned int)(nparts - 1);
+	if (!(parts = calloc(nparts, sizeof(*parts)))) {
+		error = cinstall_err__oom(u->err);
+		goto done;
+	}
+	/* Contiguous runs of entries (so that the parts mostly write into
+	 * different directories), balanced by bytes and files. */
+	for (i = 0; i < sp.nentries; i++)
+		if (sp.file_of[i] != NO_FILE)
+			cost += u->files[sp.file_of[i]].size + SPLIT_FILE_COST;
+	per = cost / nparts + 1;
+	for (i = 0, k = 0; i < sp.nentries; i++) {
+		if (sp.file_of[i] != NO_FILE)
+			acc += u->files[sp.file_of[i]].size + SPLIT_FILE_COST;
+		if (acc >= per * (k + 1) && k + 1 < nparts)
+			parts[++k].first = i + 1;
+	}
+	for (k = 0; k < nparts; k++) {
+		parts[k].sp = &sp;
+		parts[k].end = k + 1 < nparts ? parts[k + 1].first : sp.nentries;
+		if (k + 1 < nparts && parts[k + 1].first == 0)
+			parts[k].end = sp.nentries; /* fewer runs than parts */
+	}
+	sp.utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	pthread_mutex_init(&sp.same_lock, NULL);
+	locked = 1;
+	for (k = 1; k < nparts; k++)
+		parts[k].started = parts[k].first && pthread_create(&parts[k].thread, NULL, part_thread, &parts[k]) == 0;
+	cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files split over %zu threads", u->wheel, u->nfiles, nparts);
+	run_part(&parts[0]);
+	for (k = 1; k < nparts; k++) {
+		if (parts[k].started)
+			pthread_join(parts[k].thread, NULL);
+		else if (parts[k].first)
+			run_part(&parts[k]); /* no thread for it */
+	}
+	for (k = 0; k < nparts; k++) {
+		if (!error)
+			error = parts[k].error;
+		u->saved += parts[k].saved;
+		if (parts[k].obj_mtime > u->obj_mtime)
+			u->obj_mtime = parts[k].obj_mtime;
+	}
+	if (error < 0)
+		cinstall_err__set(u->err, error, 0, "%s: split unpack failed", u->wheel);
+done:
+	if (locked)
+		pthread_mutex_destroy(&sp.same_lock);
+	if (sp.utf8)
+		freelocale(sp.utf8);
+	free(parts);
+	free(sp.file_of);
 	return error;
 }
 
@@ -1054,14 +1550,65 @@ static int check_installable(unpacker *u, const cinstall_manifest *m)
 	return error < 0 ? error : 0;
 }
 
+/* The seal of a tree: the mtime of a file made after the last file of the
+ * tree was closed, so no newer than any file's (on NFS too: the server's
+ * clock orders it after the writes before it).  One file per wheel, not a
+ * stat per file. */
+static int seal(unpacker *u, const char *dir, uint64_t *out)
+{
+	cinstall_buf p = CINSTALL_BUF_INIT;
+	struct stat st;
+	int fd, error = 0;
+
+	if (cinstall_path__join(&p, dir, "seal.tmp") < 0)
+		return cinstall_err__oom(u->err);
+	fd = cinstall_sys__open(p.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+	if (fd < 0 || cinstall_sys__close(fd) < 0 || stat(p.ptr, &st) < 0)
+		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: cannot seal '%s'", u->wheel, p.ptr);
+	else
+		*out = mtime_ns(&st);
+	unlink(p.ptr);
+	cinstall_buf__release(&p);
+	return error;
+}
+
+/* The archive into the tree (u->treefd, at `tree`): split over threads when
+ * it is big and ctx->jobs has threads to spare, else on this one. */
+static int extract(unpacker *u, int fd, const char *tree)
+{
+	unsigned int helpers = 0;
+	int error;
+
+	if (!threads_take(u->ctx, 1))
+		return do_archive(u, fd, NULL); /* more unpacks than jobs */
+	if ((u->wheel_size >= SPLIT_BYTES || u->ctx->split_min) && (helpers = threads_take(u->ctx, u->ctx->jobs - 1))) {
+		error = do_split(u, fd, &helpers);
+		threads_give(u->ctx, helpers);
+		if (error < 0) {
+			/* Again on one thread, from scratch: the error it meets first
+			 * is the one a single thread reports. */
+			cinstall_err__clear(u->err);
+			if ((error = unpacker_restart(u, tree)) == 0)
+				error = do_archive(u, fd, NULL);
+		}
+	} else {
+		error = do_archive(u, fd, NULL);
+	}
+	threads_give(u->ctx, 1);
+	return error;
+}
+
 /* Unpack the open wheel into <dir>/tree and fill `m` (key and wheel_sha256
  * are the caller's). */
 static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *err, const cinstall_wheel_filename *wf,
-                       const char *wheel_path, int fd, uint64_t wheel_size, const char *dir)
+                       const char *wheel_path, int fd, uint64_t wheel_size, const char *dir, int share)
 {
 	cinstall_buf tree = CINSTALL_BUF_INIT;
 	cinstall_err zerr = CINSTALL_ERR_INIT;
 	unpacker u;
+	char **fresh = NULL;
+	size_t i, nfresh = 0;
+	uint64_t saved = 0;
 	int error = 0, zerror;
 
 	memset(&u, 0, sizeof(u));
@@ -1083,6 +1630,10 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 		error = cinstall_err__os(err, "cannot create '%s'", tree.ptr);
 		goto done;
 	}
+	u.tree = tree.ptr;
+	u.same_in = &u.same;
+	if (share && (error = cinstall_cache__sharer_new(&u.sharer, err, ctx)) < 0)
+		goto done;
 	/* libzip's check first, so its copy of the central directory is gone
 	 * before ours grows; but an archive libarchive cannot read either is
 	 * reported in libarchive's words. */
@@ -1091,20 +1642,43 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 		error = cinstall_err__oom(err);
 		goto done;
 	}
-	if ((error = do_archive(&u, fd)) < 0)
+	if ((error = extract(&u, fd, tree.ptr)) < 0)
 		goto done;
 	if (zerror < 0) {
 		cinstall_err__copy(err, &zerr);
 		error = zerror;
 		goto done;
 	}
+	if ((error = seal(&u, dir, &m->sealed_ns)) < 0)
+		goto done;
+	same_release(&u);
+	/* The files we wrote (not linked from an object), to share them once
+	 * the wheel is verified. */
+	if (u.sharer) {
+		if (!(fresh = malloc((u.nfiles ? u.nfiles : 1) * sizeof(*fresh)))) {
+			error = cinstall_err__oom(err);
+			goto done;
+		}
+		for (i = 0; i < u.nfiles; i++)
+			if (u.fresh[i])
+				fresh[nfresh++] = u.files[i].path;
+	}
 	if ((error = finish(&u, m)) < 0 || (error = check_installable(&u, m)) < 0)
 		goto done;
-	m->sealed_ns = u.sealed_ns;
+	if (u.obj_mtime > m->sealed_ns)
+		m->sealed_ns = u.obj_mtime;
+	if (u.sharer) {
+		if ((error = cinstall_cache__dedupe_paths(&saved, err, ctx, m, dir, fresh, nfresh)) < 0)
+			goto done;
+		if (saved + u.saved)
+			cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %llu bytes shared with other cache entries", u.wheel,
+			                  (unsigned long long)(saved + u.saved));
+	}
 	cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %zu files, %llu bytes unpacked", u.wheel, m->nfiles,
 	                  (unsigned long long)u.total);
 done:
 	/* Files in the manifest are owned by it now; names only borrowed them. */
+	free(fresh);
 	unpacker_release(&u);
 	cinstall_buf__release(&tree);
 	return error;
@@ -1141,7 +1715,7 @@ int cinstall_unpack__to_dir(cinstall_manifest **out_manifest, cinstall_ctx *ctx,
 		made = 0;
 		goto done;
 	}
-	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, dir)) < 0)
+	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, dir, 0)) < 0)
 		goto done;
 	*out_manifest = m;
 	m = NULL;
@@ -1300,7 +1874,7 @@ again:
 		goto done;
 	if ((error = cinstall_cache__work_new(&work, err, ctx, key, 1)) < 0)
 		goto done;
-	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir)) < 0)
+	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir, !ctx->no_dedupe)) < 0)
 		goto done;
 	/*
 	 * Durability: the MANIFEST is written last and fsynced, with its
@@ -1310,14 +1884,6 @@ again:
 	 * data never reached the disk.  `cinstall cache verify` finds such an
 	 * entry and `cinstall cache prune` removes it.
 	 */
-	{
-		uint64_t saved = 0;
-		if (!ctx->no_dedupe && (error = cinstall_cache__dedupe(&saved, err, ctx, m, work.dir)) < 0)
-			goto done;
-		if (saved)
-			cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %llu bytes shared with other cache entries", wheel,
-			                  (unsigned long long)saved);
-	}
 	if ((error = cinstall_manifest__save_sync(err, m, work.dir, !ctx->no_fsync)) < 0)
 		goto done;
 	/* In use from before its publication: nobody removes it under us. */

@@ -23,7 +23,8 @@ static const char unpack_usage[] =
 	"  --max-entries N        refuse wheels with more zip entries (default 200000)\n"
 	"  --max-total-size N     refuse wheels larger than N bytes uncompressed (default 8 GiB)\n"
 	"  --max-ratio N          refuse compression ratios above N (default 200)\n"
-	"  -j, --jobs N           unpack N wheels at once (default: CPUs)\n"
+	"  -j, --jobs N           unpack N wheels at once, or a large one on N threads\n"
+	"                         (default: CPUs)\n"
 	"  -q, --quiet            no warnings\n"
 	"  -v, --verbose          more messages\n";
 

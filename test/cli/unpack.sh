@@ -62,13 +62,15 @@ done < "$FIXTURES/hostile.tsv"
 no_leftovers unpack_hostile_no_leftovers
 
 # A disk filling up mid-unpack: an I/O error, and the cache as it was.
+# (The first file written is entry_points.txt: eppkg's modules hold the
+# bytes of simple's, already objects of the cache, so they are links.)
 # Under ASan the sanitizer runtime must come first in LD_PRELOAD.
 SHIM=$BUILD/test/shim/fault.so
 pre=$(ldd "$CINSTALL" 2>/dev/null | awk '/libasan/ { print $3 }')
 if [ ! -f "$SHIM" ]; then
 	skip unpack_enospc "no $SHIM (make unit builds it)"
 else
-	expect_error unpack_enospc 4 "eppkg-1.0-py3-none-any.whl: 'eppkg/.*': cannot write: No space left on device" \
+	expect_error unpack_enospc 4 "eppkg-1.0-py3-none-any.whl: 'eppkg[^']*': cannot write: No space left on device" \
 		env FAULT_CALL=write FAULT_ERRNO=ENOSPC FAULT_MATCH=/tree/ FAULT_REPORT="$T/faults" LD_PRELOAD="${pre:+$pre:}$SHIM" \
 		"$CINSTALL" unpack "$FIXTURES/eppkg-1.0-py3-none-any.whl"
 	[ -s "$T/faults" ] && ok unpack_enospc_fired || fail unpack_enospc_fired "no fault was injected"

@@ -1,9 +1,11 @@
 /* test_unpack.c - wheels into verified trees, through the library API, on
  * the fixture wheels of fixtures/gen_wheels.py. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -411,6 +413,158 @@ static void test_unpack__missing_and_bad_arguments(void)
 	cinstall_ctx_free(ctx);
 }
 
+/* ---- one wheel split over threads: the same as on one thread ----------- */
+
+typedef struct splitlog {
+	int splits;
+	char warnings[8192];
+} splitlog;
+
+static void split_log_cb(cinstall_log_level level, const char *message, void *payload)
+{
+	splitlog *l = payload;
+	size_t len = strlen(l->warnings);
+
+	if (strstr(message, "split over"))
+		l->splits++;
+	if (level <= CINSTALL_LOG_WARNING)
+		snprintf(l->warnings + len, sizeof(l->warnings) - len, "%s\n", message);
+}
+
+/* jobs threads; with split, every wheel is split (CINSTALL_SPLIT_MIN=1). */
+static cinstall_ctx *split_ctx(splitlog *l, unsigned int jobs, int split)
+{
+	cinstall_options o = CINSTALL_OPTIONS_INIT;
+	cinstall_ctx *ctx = NULL;
+
+	memset(l, 0, sizeof(*l));
+	o.cache_dir = "cache";
+	o.flags = CINSTALL_OPT_NO_ENV;
+	o.jobs = jobs;
+	o.log_cb = split_log_cb;
+	o.log_payload = l;
+	if (cinstall_ctx_new(&ctx, &o) != 0)
+		th_fail(__FILE__, __LINE__, "cannot make a context");
+	if (split)
+		ctx->split_min = 1;
+	return ctx;
+}
+
+/* The manifest's text, without the seal (a time). */
+static void manifest_text(cinstall_buf *out, cinstall_manifest *m, const char *dir)
+{
+	char path[4096], buf[65536];
+	ssize_t n;
+	int fd;
+
+	m->sealed_ns = 0;
+	cinstall_buf__truncate(out, 0);
+	CHECK_INT(cinstall_manifest__save(NULL, m, dir), 0);
+	snprintf(path, sizeof(path), "%s/MANIFEST", dir);
+	CHECK((fd = open(path, O_RDONLY)) >= 0);
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		cinstall_buf__put(out, buf, (size_t)n);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Unpack `wheel` (no cache) on one thread and split over `jobs`: the same
+ * result code, message, warnings and manifest. */
+static void same_split(const char *wheel, unsigned int jobs, int *splits)
+{
+	splitlog l1, ln;
+	cinstall_ctx *one = split_ctx(&l1, 1, 0), *many = split_ctx(&ln, jobs, 1);
+	cinstall_err e1 = CINSTALL_ERR_INIT, en = CINSTALL_ERR_INIT;
+	cinstall_manifest *m1 = NULL, *mn = NULL;
+	cinstall_buf t1 = CINSTALL_BUF_INIT, tn = CINSTALL_BUF_INIT;
+	char d1[8300], dn[8300];
+	const char *base = strrchr(wheel, '/') ? strrchr(wheel, '/') + 1 : wheel;
+	int r1, rn;
+
+	snprintf(d1, sizeof(d1), "one-%u/%s", jobs, base);
+	snprintf(dn, sizeof(dn), "many-%u/%s", jobs, base);
+	r1 = cinstall_unpack__to_dir(&m1, one, &e1, wheel, d1);
+	rn = cinstall_unpack__to_dir(&mn, many, &en, wheel, dn);
+	if (r1 != rn || strcmp(e1.msg, en.msg))
+		th_fail(__FILE__, __LINE__, "%s, %u threads: got %d '%s', one thread %d '%s'", base, jobs, rn, en.msg, r1,
+		        e1.msg);
+	CHECK_STR(ln.warnings, l1.warnings);
+	CHECK(l1.splits == 0);
+	*splits += ln.splits;
+	if (r1 == 0 && rn == 0) {
+		manifest_text(&t1, m1, d1);
+		manifest_text(&tn, mn, dn);
+		CHECK(t1.len > 0);
+		CHECK_STR(tn.ptr, t1.ptr);
+	}
+	cinstall_buf__release(&t1);
+	cinstall_buf__release(&tn);
+	cinstall_manifest__free(m1);
+	cinstall_manifest__free(mn);
+	cinstall_ctx_free(one);
+	cinstall_ctx_free(many);
+}
+
+static void test_unpack__split_same_as_one_thread(void)
+{
+	const char *dirs[] = { "", "hostile/", "sloppy/" };
+	char dir[4096], path[8192];
+	unsigned int jobs;
+	size_t i;
+	int splits = 0, wheels = 0;
+
+	/* As the command does: with TZ unset, each mktime() in libarchive
+	 * re-reads the zone under a lock of glibc's that ThreadSanitizer
+	 * does not see. */
+	setenv("TZ", ":/etc/localtime", 0);
+	tzset();
+	for (jobs = 2; jobs <= 4; jobs += 2)
+		for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+			DIR *d;
+			struct dirent *de;
+			snprintf(dir, sizeof(dir), "%s/%s", th_fixtures(), dirs[i]);
+			CHECK((d = opendir(dir)) != NULL);
+			while (d && (de = readdir(d))) {
+				size_t n = strlen(de->d_name);
+				if (n < 4 || strcmp(de->d_name + n - 4, ".whl"))
+					continue;
+				snprintf(path, sizeof(path), "%s%s", dir, de->d_name);
+				same_split(path, jobs, &splits);
+				wheels++;
+			}
+			if (d)
+				closedir(d);
+		}
+	/* Most wheels were split (the rest failed the first pass, or were
+	 * not zip archives at all). */
+	CHECK(wheels > 60);
+	if (splits < wheels / 2)
+		th_fail(__FILE__, __LINE__, "only %d of %d unpacks were split", splits, wheels);
+}
+
+/* Threads unpacking other wheels are not taken: with every job busy, a
+ * big wheel is not split. */
+static void test_unpack__split_only_spare_threads(void)
+{
+	splitlog l;
+	cinstall_ctx *ctx = split_ctx(&l, 2, 1);
+	cinstall_err err = CINSTALL_ERR_INIT;
+	cinstall_manifest *m = NULL;
+
+	ctx->unpacking = 1; /* another thread is unpacking */
+	CHECK_INT(cinstall_unpack__to_dir(&m, ctx, &err, fixture("simple-1.0-py3-none-any.whl"), "busy"), 0);
+	CHECK_INT(l.splits, 0);
+	CHECK_INT((int)ctx->unpacking, 1);
+	cinstall_manifest__free(m);
+	m = NULL;
+	ctx->unpacking = 0;
+	CHECK_INT(cinstall_unpack__to_dir(&m, ctx, &err, fixture("simple-1.0-py3-none-any.whl"), "idle"), 0);
+	CHECK_INT(l.splits, 1);
+	CHECK_INT((int)ctx->unpacking, 0);
+	cinstall_manifest__free(m);
+	cinstall_ctx_free(ctx);
+}
+
 static const cinstall_test tests[] = {
 	TEST(test_unpack__pure_wheel_manifest),
 	TEST(test_unpack__modes),
@@ -423,6 +577,8 @@ static const cinstall_test tests[] = {
 	TEST(test_unpack__to_dir_no_cache),
 	TEST(test_unpack__same_wheel_two_names_one_entry),
 	TEST(test_unpack__missing_and_bad_arguments),
+	TEST(test_unpack__split_same_as_one_thread),
+	TEST(test_unpack__split_only_spare_threads),
 	{ NULL, NULL }
 };
 

@@ -1,0 +1,106 @@
+#!/bin/sh
+# test/cli/split.sh - one large wheel split over threads (-j2, -j4) gives
+# what one thread gives: the same venv tree, RECORD, cache MANIFEST and
+# report; a hostile large wheel fails with the same message.
+. "$TOP/test/lib.sh"
+
+# A wheel of 3,000 files in 60 directories (some duplicates, some empty,
+# some executable), made here, deterministic.
+"$PYTHON" - "$T/splitpkg-1.0-py3-none-any.whl" "$T/splitbad-1.0-py3-none-any.whl" <<'EOF' || { fail split_make_wheel "python failed"; exit 1; }
+import base64, hashlib, sys, zipfile
+
+def make(path, name, corrupt):
+    files = []
+    for i in range(3000):
+        d = f"{name}/d{i % 60:02d}/s{(i // 60) % 3}"
+        body = (f"# file {i}\n" + "x = %d\n" % i * (i % 50)).encode() if i % 7 else b"same\n"
+        if i % 97 == 0:
+            body = b""
+        files.append((f"{d}/m{i}.py", body, 0o755 if i % 11 == 0 else 0o644))
+    di = f"{name}-1.0.dist-info"
+    files.append((f"{di}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n\n".encode(), 0o644))
+    files.append((f"{di}/WHEEL", b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n", 0o644))
+    rows = []
+    for p, b, _ in files:
+        h = base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
+        if corrupt and p.endswith("/m2500.py"):
+            h = "A" * 43
+        rows.append(f"{p},sha256={h},{len(b)}")
+    rows.append(f"{di}/RECORD,,")
+    files.append((f"{di}/RECORD", ("\n".join(rows) + "\n").encode(), 0o644))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for p, b, mode in files:
+            zi = zipfile.ZipInfo(p, (2020, 1, 1, 0, 0, 0))
+            zi.external_attr = (0o100000 | mode) << 16
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(zi, b)
+
+make(sys.argv[1], "splitpkg", False)
+make(sys.argv[2], "splitbad", True)
+EOF
+W=$T/splitpkg-1.0-py3-none-any.whl
+BAD=$T/splitbad-1.0-py3-none-any.whl
+
+# digest DIR: every file and directory under DIR (path, kind, mode, size, sha256).
+digest() {
+	"$PYTHON" - "$1" <<'EOF'
+import hashlib, os, sys
+root = sys.argv[1]
+for d, dirs, files in sorted(os.walk(root)):
+    dirs.sort()
+    for n in sorted(files):
+        p = os.path.join(d, n)
+        st = os.lstat(p)
+        print(os.path.relpath(p, root), oct(st.st_mode), st.st_size, hashlib.sha256(open(p, "rb").read()).hexdigest())
+    print(os.path.relpath(d, root), "dir", oct(os.lstat(d).st_mode))
+EOF
+}
+
+# The cache entry's MANIFEST, without its seal (a time) and its checksum.
+manifest() {
+	grep -v -e '^sealed ' -e '^end ' "$1"/v1/wheels/*/MANIFEST
+}
+
+"$PYTHON" -m venv --without-pip "$T/v1" || { fail split_venv "cannot make a venv"; exit 1; }
+CINSTALL_CACHE_DIR=$T/c1 "$CINSTALL" install -j1 --json --python "$T/v1" --link-mode=hardlink "$W" > "$T/r1.json" 2> "$T/e1" ||
+	fail split_install_j1 "$(cat "$T/e1")"
+digest "$T/v1/lib" > "$T/d1"
+manifest "$T/c1" > "$T/m1"
+[ "$(wc -l < "$T/m1")" -gt 3000 ] && ok split_manifest_j1 || fail split_manifest_j1 "short MANIFEST"
+
+for j in 2 4; do
+	"$PYTHON" -m venv --without-pip "$T/v$j"
+	# SPLIT_MIN: split although the wheel is under 1 MiB (not split by default).
+	CINSTALL_SPLIT_MIN=200 CINSTALL_CACHE_DIR=$T/c$j "$CINSTALL" install -v -v -j$j --json --python "$T/v$j" \
+		--link-mode=hardlink "$W" > "$T/r$j.json" 2> "$T/e$j" || fail "split_install_j$j" "$(tail -3 "$T/e$j")"
+	if grep -q "3003 files split over $j threads" "$T/e$j"; then ok "split_j${j}_split"; else
+		fail "split_j${j}_split" "no split in the log: $(grep -i split "$T/e$j" | head -2)"; fi
+	digest "$T/v$j/lib" > "$T/d$j"
+	if cmp -s "$T/d1" "$T/d$j"; then ok "split_j${j}_same_tree"; else
+		fail "split_j${j}_same_tree" "$(diff "$T/d1" "$T/d$j" | head -5)"; fi
+	manifest "$T/c$j" > "$T/m$j"
+	if cmp -s "$T/m1" "$T/m$j"; then ok "split_j${j}_same_manifest"; else
+		fail "split_j${j}_same_manifest" "$(diff "$T/m1" "$T/m$j" | head -5)"; fi
+	# The report, but for the time it took and the paths of the venv.
+	sed -e 's/"elapsed_ms": *[0-9.]*//g' -e "s|/v$j|/v1|g" -e "s|/c$j|/c1|g" "$T/r$j.json" > "$T/rr$j"
+	sed -e 's/"elapsed_ms": *[0-9.]*//g' "$T/r1.json" > "$T/rr1"
+	if cmp -s "$T/rr1" "$T/rr$j"; then ok "split_j${j}_same_report"; else
+		fail "split_j${j}_same_report" "$(diff "$T/rr1" "$T/rr$j" | head -5)"; fi
+done
+
+# A bad file late in the wheel: the same message whatever the threads.
+for j in 1 2 4; do
+	"$PYTHON" -m venv --without-pip "$T/b$j"
+	CINSTALL_SPLIT_MIN=200 CINSTALL_CACHE_DIR=$T/bc$j "$CINSTALL" install -q -j$j --python "$T/b$j" "$BAD" \
+		> /dev/null 2> "$T/be$j"
+	echo "exit $?" >> "$T/be$j"
+done
+if grep -q "'splitbad/d40/s2/m2500.py': sha256 does not match RECORD" "$T/be1" && grep -q "exit [1-9]" "$T/be1"; then
+	ok split_bad_j1_refused
+else
+	fail split_bad_j1_refused "$(cat "$T/be1")"
+fi
+for j in 2 4; do
+	if cmp -s "$T/be1" "$T/be$j"; then ok "split_bad_j${j}_same_error"; else
+		fail "split_bad_j${j}_same_error" "$(cat "$T/be$j")"; fi
+done
