@@ -40,7 +40,7 @@ command -v bsdtar > /dev/null || { echo "bench/large.sh: bsdtar missing (apt-get
 
 mkdir -p "$CORPUS"
 for n in $SIZES; do
-	[ -f "$CORPUS/repacked_$n-1.0-py3-none-any.whl" ] && continue
+	[ -f "$CORPUS/repacked_$n-1.1-py3-none-any.whl" ] && continue
 	"$PYTHON" "$top/bench/make_large_wheels.py" "$CORPUS" "$n" > /dev/null ||
 		{ echo "bench/large.sh: cannot make the $n-file wheel" >&2; exit 1; }
 done
@@ -68,7 +68,7 @@ echo
 echo "| wheel | contender | median | spread | ratio to bsdtar | files/s |"
 echo "|---|---|---:|---:|---:|---:|"
 for n in $SIZES; do
-	w=$CORPUS/repacked_$n-1.0-py3-none-any.whl
+	w=$CORPUS/repacked_$n-1.1-py3-none-any.whl
 	rm -f "$work"/t.*
 	r=0
 	while [ $r -lt "$ROUNDS" ]; do

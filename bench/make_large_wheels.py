@@ -8,7 +8,11 @@ the regular files of at most 64 KiB of installed Python trees (Debian's dist-pac
 standard libraries of /usr/bin/python3 and of the python3 on PATH), bytes
 unchanged, __pycache__ left out, under a package `repacked_<SIZE>`; when the
 machine has fewer files than asked, the list is taken again under
-`repacked_<SIZE>/copy<K>/`.  The wheel is labelled as repacked in its
+`repacked_<SIZE>/copy<K>/`.  Every file of the wheel has distinct bytes:
+a file whose bytes were already written (a second copy, or the same module
+in two standard libraries) gets one line "# repacked copy <N>" appended, so
+an installer cannot save work by linking duplicates that real wheels do not
+have (version 1.1 of the wheels; 1.0 kept the duplicates).  The wheel is labelled as repacked in its
 METADATA (Summary), carries a WHEEL file and a RECORD with the sha256 and
 size of every file, and is deterministic for a given machine.  A wheel
 that exists already is kept.
@@ -21,6 +25,7 @@ import sys
 import zipfile
 
 MAX_FILE = 1 << 16  # leave out files above 64 KiB (test data, archives)
+VERSION = "1.1"  # 1.1: every file's bytes distinct
 
 
 def roots():
@@ -70,12 +75,13 @@ def b64(digest):
 
 def make(outdir, size, files):
     name = "repacked_%d" % size
-    path = os.path.join(outdir, "%s-1.0-py3-none-any.whl" % name)
+    path = os.path.join(outdir, "%s-%s-py3-none-any.whl" % (name, VERSION))
     if os.path.exists(path):
         return path
     tmp = path + ".tmp"
-    dist = "%s-1.0.dist-info" % name
+    dist = "%s-%s.dist-info" % (name, VERSION)
     record = []
+    seen = set()
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
         n = k = 0
         while n < size - 4:  # METADATA, WHEEL, top_level.txt, RECORD
@@ -85,17 +91,22 @@ def make(outdir, size, files):
                 arc = "%s/%s%s" % (name, "" if k == 0 else "copy%d/" % k, rel)
                 with open(src, "rb") as f:
                     data = f.read()
+                digest = hashlib.sha256(data).digest()
+                if digest in seen:
+                    data += b"\n# repacked copy %d\n" % n
+                    digest = hashlib.sha256(data).digest()
+                seen.add(digest)
                 zi = zipfile.ZipInfo(arc, date_time=(2020, 1, 1, 0, 0, 0))
                 zi.compress_type = zipfile.ZIP_DEFLATED
                 zi.external_attr = (0o755 if os.access(src, os.X_OK) else 0o644) << 16 | 0o100000 << 16
                 z.writestr(zi, data)
-                record.append("%s,sha256=%s,%d" % (arc, b64(hashlib.sha256(data).digest()), len(data)))
+                record.append("%s,sha256=%s,%d" % (arc, b64(digest), len(data)))
                 n += 1
             k += 1
         meta = {
-            "METADATA": "Metadata-Version: 2.1\nName: %s\nVersion: 1.0\n"
+            "METADATA": "Metadata-Version: 2.1\nName: %s\nVersion: %s\n"
                         "Summary: repacked for benchmarks from Python files installed on this machine "
-                        "(bench/make_large_wheels.py); not a real distribution\n" % name,
+                        "(bench/make_large_wheels.py); not a real distribution\n" % (name, VERSION),
             "WHEEL": "Wheel-Version: 1.0\nGenerator: bench/make_large_wheels.py\nRoot-Is-Purelib: true\n"
                      "Tag: py3-none-any\n",
             "top_level.txt": name + "\n",
