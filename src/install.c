@@ -187,6 +187,15 @@ static int add_row(job *j, const char *path, const char *b64, int64_t size)
 	return 0;
 }
 
+/* Row for a file of the wheel: its digest from the manifest. */
+static int add_file_row(job *j, const dest *d)
+{
+	char b64[CINSTALL_B64_MAX];
+
+	cinstall_manifest__sha256_b64(b64, d->f);
+	return add_row(j, d->rel, b64, (int64_t)d->f->size);
+}
+
 /* Row for a generated file: hash its bytes. */
 static int add_generated_row(job *j, const char *dst, const void *data, size_t len)
 {
@@ -709,7 +718,7 @@ static int place_script(install *in, job *j, const dest *d, const char *src)
 	else
 		error = cinstall_linker__copy(j->linker, &j->err, &req);
 	if (error == 0 && (error = note_placed(j, d->dst)) == 0)
-		error = add_row(j, d->rel, d->f->sha256, (int64_t)d->f->size);
+		error = add_file_row(j, d);
 done:
 	cinstall_buf__release(&data);
 	cinstall_buf__release(&out);
@@ -750,7 +759,7 @@ static int place_file(install *in, job *j, const dest *d)
 	}
 	if ((error = note_placed(j, d->dst)) < 0)
 		goto done;
-	error = add_row(j, d->rel, d->f->sha256, (int64_t)d->f->size);
+	error = add_file_row(j, d);
 done:
 	cinstall_buf__release(&src);
 	return error;
@@ -1176,7 +1185,9 @@ static int find_conflicts(install *in, cinstall_err *err)
 			continue;
 		for (k = 0; k < j->ndests; k++) {
 			dest *d = &j->dests[k];
-			if (cinstall_conflicts__add(c, j->m->name, d->rel, d->f->size, d->f->xxh3[0] ? d->f->xxh3 : NULL) < 0) {
+			char xh[CINSTALL_XXH_HEX];
+			cinstall_manifest__xxh3_hex(xh, d->f);
+			if (cinstall_conflicts__add(c, j->m->name, d->rel, d->f->size, xh) < 0) {
 				error = cinstall_err__oom(err);
 				goto done;
 			}

@@ -12,6 +12,7 @@
 #include "cinstall.h"
 #include "ctx.h"
 #include "harness.h"
+#include "hash.h"
 #include "manifest.h"
 #include "path.h"
 #include "unpack.h"
@@ -407,8 +408,12 @@ static void test_cache__manifest_round_trip(void)
 	files[0].path = (char *)"a b/c\xc3\xa9%.txt";
 	files[0].size = 3;
 	files[0].mode = 0755;
-	strcpy(files[0].sha256, "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
-	strcpy(files[0].xxh3, "99aa06d3014798d86001c324468d497f");
+	CHECK(cinstall_hash__b64url_decode(files[0].sha256, sizeof(files[0].sha256),
+	                                   "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU") == 32);
+	CHECK_INT(cinstall_manifest__xxh3_parse(files[0].xxh3, "99aa06d3014798d86001c324468d497f"), 0);
+	CHECK(cinstall_manifest__xxh3_parse(files[1].xxh3, "99aa06d3014798d86001c324468d497") < 0);
+	CHECK(cinstall_manifest__xxh3_parse(files[1].xxh3, "99aa06d3014798d86001c324468d497fa") < 0);
+	CHECK(cinstall_manifest__xxh3_parse(files[1].xxh3, "99aa06d3014798d86001c324468d497g") < 0);
 	files[1] = files[0];
 	files[1].path = (char *)"z.py";
 	files[1].mode = 0644;
@@ -423,7 +428,14 @@ static void test_cache__manifest_round_trip(void)
 		CHECK_INT(back->nfiles, 2);
 		CHECK_STR(back->files[0].path, files[0].path);
 		CHECK_INT(back->files[0].mode, 0755);
-		CHECK_STR(back->files[0].xxh3, files[0].xxh3);
+		char b64[CINSTALL_B64_MAX], hex[CINSTALL_XXH_HEX];
+		CHECK(!memcmp(back->files[0].xxh3, files[0].xxh3, CINSTALL_XXH3_LEN));
+		CHECK(!memcmp(back->files[0].sha256, files[0].sha256, CINSTALL_SHA256_LEN));
+		CHECK_INT(back->files[1].size, 3);
+		cinstall_manifest__sha256_b64(b64, &back->files[0]);
+		CHECK_STR(b64, "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
+		cinstall_manifest__xxh3_hex(hex, &back->files[0]);
+		CHECK_STR(hex, "99aa06d3014798d86001c324468d497f");
 		CHECK(cinstall_manifest__find(back, "z.py") == &back->files[1]);
 		CHECK(cinstall_manifest__find(back, "nope") == NULL);
 	}
