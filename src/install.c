@@ -34,20 +34,39 @@
 #include "unpack.h"
 #include "uthash/uthash.h"
 #include "wheel.h"
+#define XXH_INLINE_ALL
+#include "xxhash/xxhash.h"
 
 extern char **environ;
 
 enum { ACT_INSTALL, ACT_UNCHANGED, ACT_REPLACE };
 
-/* One file of the wheel and where it goes. */
+/* The scheme directory a file goes below. */
+enum { BASE_ROOT, BASE_PURELIB, BASE_PLATLIB, BASE_SCRIPTS, BASE_HEADERS, BASE_DATA };
+
+/*
+ * One file of the wheel and where it goes: 16 bytes.  Its absolute path
+ * and its RECORD path are made again when needed (dest_dst, dest_rel),
+ * not kept: an install of many wheels holds, per file, its manifest entry
+ * and this.
+ */
 typedef struct dest {
 	const cinstall_manifest_file *f;
-	char *dst;        /* absolute */
-	char *rel;        /* RECORD path: relative to the root scheme directory */
-	int script;       /* from <name>.data/scripts */
-	int in_lib;       /* purelib or platlib (compiled with --compile-bytecode) */
-	int conflict;     /* another wheel of this install ships it too */
+	uint32_t rest;              /* offset in f->path of the part below the base */
+	unsigned int base : 3;      /* BASE_* */
+	unsigned int plain : 1;     /* below the root as in the wheel: the RECORD path is f->path */
+	unsigned int script : 1;    /* from <name>.data/scripts */
+	unsigned int in_lib : 1;    /* purelib or platlib (compiled with --compile-bytecode) */
+	unsigned int conflict : 1;  /* another wheel of this install ships it too */
+	unsigned int rewritten : 1; /* a script written anew: its row is among the generated ones */
 } dest;
+
+/* A destination's XXH3-128, with its index: place() sorts them to know
+ * which files it placed itself. */
+typedef struct dst_key {
+	uint64_t lo, hi;
+	size_t i;
+} dst_key;
 
 typedef struct row {
 	char *path;
@@ -86,11 +105,15 @@ typedef struct job {
 	cinstall_entry_points *eps; /* entry_points.txt, read before anything is placed (with
 	                               --no-cache the tree's files are moved away while placing) */
 	char *dist_info_dir;      /* <root_dir>/<dist_info> */
+	char *headers_dir;        /* <headers>/<name> */
 	dest *dests;
 	size_t ndests;
-	row *rows;
+	size_t ndone;             /* dests[0..ndone) are placed (undo removes them) */
+	dst_key *keys;            /* while placing: every dest's destination, sorted */
+	cinstall_buf pdst, prel;  /* scratch for dest_dst and dest_rel */
+	row *rows;                /* generated files' rows (and rewritten scripts', .pyc) */
 	size_t nrows, caprows;
-	char **placed;            /* files created, for undo */
+	char **placed;            /* generated files created, for undo */
 	size_t nplaced, capplaced;
 	char **created;           /* directories created, for undo */
 	size_t ncreated, capcreated;
@@ -105,13 +128,6 @@ typedef struct job {
 	uint64_t files;
 	int placed_ok;
 } job;
-
-typedef struct conflict_ent {
-	const char *rel;
-	size_t job;
-	dest *d;
-	UT_hash_handle hh;
-} conflict_ent;
 
 typedef struct install {
 	cinstall_ctx *ctx;
@@ -185,15 +201,6 @@ static int add_row(job *j, const char *path, const char *b64, int64_t size)
 		return cinstall_err__oom(&j->err);
 	}
 	return 0;
-}
-
-/* Row for a file of the wheel: its digest from the manifest. */
-static int add_file_row(job *j, const dest *d)
-{
-	char b64[CINSTALL_B64_MAX];
-
-	cinstall_manifest__sha256_b64(b64, d->f);
-	return add_row(j, d->rel, b64, (int64_t)d->f->size);
 }
 
 /* Row for a generated file: hash its bytes. */
@@ -310,8 +317,8 @@ static int same_wheel(const cinstall_dist *d, const cinstall_manifest *m)
 static int map_files(install *in, job *j)
 {
 	const cinstall_manifest *m = j->m;
-	cinstall_buf b = CINSTALL_BUF_INIT, headers = CINSTALL_BUF_INIT;
-	size_t i, dlen = m->data_dir ? strlen(m->data_dir) : 0, ilen = strlen(m->dist_info);
+	cinstall_buf b = CINSTALL_BUF_INIT, headers = CINSTALL_BUF_INIT, rel = CINSTALL_BUF_INIT;
+	size_t i, joined, dlen = m->data_dir ? strlen(m->data_dir) : 0, ilen = strlen(m->dist_info);
 	const char *base, *rest;
 	char key[32];
 	int error = 0;
@@ -321,6 +328,8 @@ static int map_files(install *in, job *j)
 	    cinstall_path__join(&headers, in->s->headers, m->name) < 0)
 		goto oom;
 	j->dist_info_dir = cinstall_buf__detach(&b);
+	if (!(j->headers_dir = strdup(headers.ptr)))
+		goto oom;
 	if (!(j->dests = calloc(m->nfiles ? m->nfiles : 1, sizeof(*j->dests))))
 		goto oom;
 	for (i = 0; i < m->nfiles; i++) {
@@ -334,7 +343,9 @@ static int map_files(install *in, job *j)
 			    !strcmp(n, "direct_url.json"))
 				continue;
 		}
+		memset(d, 0, sizeof(*d));
 		d->f = f;
+		d->base = BASE_ROOT;
 		base = j->root_dir;
 		rest = f->path;
 		d->in_lib = 1;
@@ -354,18 +365,23 @@ static int map_files(install *in, job *j)
 			d->in_lib = 0;
 			if (!strcmp(key, "purelib")) {
 				base = in->s->purelib;
+				d->base = BASE_PURELIB;
 				d->in_lib = 1;
 			} else if (!strcmp(key, "platlib")) {
 				base = in->s->platlib;
+				d->base = BASE_PLATLIB;
 				d->in_lib = 1;
 			} else if (!strcmp(key, "scripts")) {
 				base = in->s->scripts;
+				d->base = BASE_SCRIPTS;
 				d->script = 1;
-			} else if (!strcmp(key, "headers"))
+			} else if (!strcmp(key, "headers")) {
 				base = headers.ptr;
-			else if (!strcmp(key, "data"))
+				d->base = BASE_HEADERS;
+			} else if (!strcmp(key, "data")) {
 				base = in->s->data;
-			else {
+				d->base = BASE_DATA;
+			} else {
 				error = cinstall_err__set(&j->err, CINSTALL_EBADWHEEL, 0,
 				                          "%s: '%s': unknown scheme directory '%s' in '%s' (expected "
 				                          "purelib, platlib, scripts, headers or data)",
@@ -373,9 +389,11 @@ static int map_files(install *in, job *j)
 				goto done;
 			}
 		}
+		d->rest = (uint32_t)(rest - f->path);
 		cinstall_buf__truncate(&b, 0);
 		if (cinstall_path__join(&b, base, rest) < 0)
 			goto oom;
+		joined = b.len;
 		cinstall_uninstall__normalize(b.ptr);
 		b.len = strlen(b.ptr);
 		if (!cinstall_path__is_within(base, b.ptr) || !strcmp(base, b.ptr)) {
@@ -383,10 +401,13 @@ static int map_files(install *in, job *j)
 			                          j->label, f->path, base);
 			goto done;
 		}
-		d->dst = cinstall_buf__detach(&b);
-		if (cinstall_uninstall__relpath(&b, j->root_dir, d->dst) < 0)
-			goto oom;
-		d->rel = cinstall_buf__detach(&b);
+		if (d->base == BASE_ROOT && b.len == joined) {
+			/* Nothing to normalise: the RECORD path is the wheel's. */
+			cinstall_buf__truncate(&rel, 0);
+			if (cinstall_uninstall__relpath(&rel, j->root_dir, b.ptr) < 0)
+				goto oom;
+			d->plain = !strcmp(rel.ptr, f->path);
+		}
 		j->ndests++;
 	}
 	goto done;
@@ -395,7 +416,98 @@ oom:
 done:
 	cinstall_buf__release(&b);
 	cinstall_buf__release(&headers);
+	cinstall_buf__release(&rel);
 	return error;
+}
+
+static const char *base_dir(install *in, const job *j, unsigned int base)
+{
+	switch (base) {
+	case BASE_PURELIB:
+		return in->s->purelib;
+	case BASE_PLATLIB:
+		return in->s->platlib;
+	case BASE_SCRIPTS:
+		return in->s->scripts;
+	case BASE_HEADERS:
+		return j->headers_dir;
+	case BASE_DATA:
+		return in->s->data;
+	default:
+		return j->root_dir;
+	}
+}
+
+/* The absolute destination of `d` (as map_files made and checked it), in
+ * j->pdst; NULL when out of memory. */
+static const char *dest_dst(install *in, job *j, const dest *d)
+{
+	if (cinstall_path__join(&j->pdst, base_dir(in, j, d->base), d->f->path + d->rest) < 0)
+		return NULL;
+	if (!d->plain) {
+		cinstall_uninstall__normalize(j->pdst.ptr);
+		j->pdst.len = strlen(j->pdst.ptr);
+	}
+	return j->pdst.ptr;
+}
+
+/* Its RECORD path, relative to the root scheme directory (in j->prel, or
+ * the manifest's path); NULL when out of memory. */
+static const char *dest_rel(install *in, job *j, const dest *d)
+{
+	if (d->plain)
+		return d->f->path;
+	cinstall_buf__truncate(&j->prel, 0);
+	if (!dest_dst(in, j, d) || cinstall_uninstall__relpath(&j->prel, j->root_dir, j->pdst.ptr) < 0)
+		return NULL;
+	return j->prel.ptr;
+}
+
+static void dst_hash(dst_key *k, const char *dst)
+{
+	XXH128_hash_t h = XXH3_128bits(dst, strlen(dst));
+
+	k->lo = h.low64;
+	k->hi = h.high64;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const dst_key *x = a, *y = b;
+
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Did this wheel place `dst` already (a launcher named like a .data
+ * script, two files of the wheel landing on one path)? */
+static int placed_here(const job *j, const char *dst)
+{
+	dst_key k;
+	size_t lo = 0, hi, i;
+
+	for (i = j->nplaced; i-- > 0;)
+		if (!strcmp(j->placed[i], dst))
+			return 1;
+	if (!j->keys)
+		return 0;
+	dst_hash(&k, dst);
+	k.i = 0;
+	hi = j->ndests;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_key(&j->keys[mid], &k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < j->ndests && j->keys[i].lo == k.lo && j->keys[i].hi == k.hi; i++)
+		if (j->keys[i].i < j->ndone)
+			return 1;
+	return 0;
 }
 
 static int read_entry_points(job *j);
@@ -652,12 +764,11 @@ static int clear_dst(install *in, job *j, const char *dst)
 		                         j->label, dst);
 	/* Our own file (a launcher named like a .data script): replace it;
 	 * stashing it would bring it back on undo. */
-	for (size_t i = j->nplaced; i-- > 0;)
-		if (!strcmp(j->placed[i], dst)) {
-			if (unlink(dst) < 0 && errno != ENOENT)
-				return cinstall_err__os(&j->err, "%s: cannot replace '%s'", j->label, dst);
-			return 0;
-		}
+	if (placed_here(j, dst)) {
+		if (unlink(dst) < 0 && errno != ENOENT)
+			return cinstall_err__os(&j->err, "%s: cannot replace '%s'", j->label, dst);
+		return 0;
+	}
 	return stash_file(in, j, dst);
 }
 
@@ -688,7 +799,7 @@ static int write_generated(install *in, job *j, const char *dst, const void *dat
 }
 
 /* A .data/scripts file: "#!python" is rewritten; others keep their bytes. */
-static int place_script(install *in, job *j, const dest *d, const char *src)
+static int place_script(install *in, job *j, dest *d, const char *src, const char *dst)
 {
 	cinstall_buf data = CINSTALL_BUF_INIT, out = CINSTALL_BUF_INIT;
 	cinstall_link_req req;
@@ -703,13 +814,14 @@ static int place_script(install *in, job *j, const dest *d, const char *src)
 			error = cinstall_err__oom(&j->err);
 			goto done;
 		}
-		error = write_generated(in, j, d->dst, out.ptr, out.len, 0755, 1);
+		if ((error = write_generated(in, j, dst, out.ptr, out.len, 0755, 1)) == 0)
+			d->rewritten = 1;
 		goto done;
 	}
-	if ((error = clear_dst(in, j, d->dst)) < 0)
+	if ((error = clear_dst(in, j, dst)) < 0)
 		goto done;
 	req.src = src;
-	req.dst = d->dst;
+	req.dst = dst;
 	req.mode = 0755;
 	req.replace = d->conflict;
 	/* A file that must change mode gets its own inode. */
@@ -717,50 +829,49 @@ static int place_script(install *in, job *j, const dest *d, const char *src)
 		error = cinstall_linker__place(j->linker, &j->err, &req);
 	else
 		error = cinstall_linker__copy(j->linker, &j->err, &req);
-	if (error == 0 && (error = note_placed(j, d->dst)) == 0)
-		error = add_file_row(j, d);
 done:
 	cinstall_buf__release(&data);
 	cinstall_buf__release(&out);
 	return error;
 }
 
-static int place_file(install *in, job *j, const dest *d)
+/* Place dests[j->ndone] and count it placed. */
+static int place_file(install *in, job *j, dest *d)
 {
 	cinstall_buf src = CINSTALL_BUF_INIT;
 	cinstall_link_req req;
+	const char *dst;
 	int error = 0, fresh = 0;
 
-	if (cinstall_path__join(&src, j->tree, d->f->path) < 0)
+	if (cinstall_path__join(&src, j->tree, d->f->path) < 0 || !(dst = dest_dst(in, j, d)))
 		return cinstall_err__oom(&j->err);
-	if ((error = ensure_parent(j, d->dst, &fresh)) < 0)
+	if ((error = ensure_parent(j, dst, &fresh)) < 0)
 		goto done;
 	if (d->script) {
-		error = place_script(in, j, d, src.ptr);
+		error = place_script(in, j, d, src.ptr, dst);
 		goto done;
 	}
 	/* In a directory this wheel created, only another wheel of this
 	 * install could have put a file (d->conflict); else look first. */
-	if ((!fresh || d->conflict) && (error = clear_dst(in, j, d->dst)) < 0)
+	if ((!fresh || d->conflict) && (error = clear_dst(in, j, dst)) < 0)
 		goto done;
 	if (in->opts->flags & CINSTALL_INSTALL_NO_CACHE) {
 		/* The unpacked tree is ours and on this filesystem: move the file in. */
-		if (rename(src.ptr, d->dst) < 0) {
+		if (rename(src.ptr, dst) < 0) {
 			error = cinstall_err__os(&j->err, "%s: cannot move '%s' into place", j->label, d->f->path);
 			goto done;
 		}
 	} else {
 		req.src = src.ptr;
-		req.dst = d->dst;
+		req.dst = dst;
 		req.mode = d->f->mode;
 		req.replace = d->conflict;
 		if ((error = cinstall_linker__place(j->linker, &j->err, &req)) < 0)
 			goto done;
 	}
-	if ((error = note_placed(j, d->dst)) < 0)
-		goto done;
-	error = add_file_row(j, d);
 done:
+	if (error == 0)
+		j->ndone++;
 	cinstall_buf__release(&src);
 	return error;
 }
@@ -871,12 +982,18 @@ done:
 
 /* Undo everything done for this wheel: placed files, created directories,
  * then the stash back where it was. */
-static void rollback(job *j)
+static void rollback(install *in, job *j)
 {
 	size_t i;
 
 	for (i = j->nplaced; i-- > 0;)
 		unlink(j->placed[i]);
+	for (i = j->ndone; i-- > 0;) {
+		const char *dst = dest_dst(in, j, &j->dests[i]);
+		if (dst)
+			unlink(dst);
+	}
+	j->ndone = 0;
 	for (i = j->ncreated; i-- > 0;)
 		rmdir(j->created[i]);
 	for (i = j->nmoves; i-- > 0;)
@@ -919,6 +1036,22 @@ static void place(install *in, job *j)
 			if ((error = stash_file(in, j, plan->files[i])) < 0)
 				goto done;
 	}
+	/* Where every file goes, hashed and sorted: to tell a file this wheel
+	 * placed from one that was there (placed_here). */
+	if (!(j->keys = malloc((j->ndests ? j->ndests : 1) * sizeof(*j->keys)))) {
+		error = cinstall_err__oom(&j->err);
+		goto done;
+	}
+	for (i = 0; i < j->ndests; i++) {
+		const char *dst = dest_dst(in, j, &j->dests[i]);
+		if (!dst) {
+			error = cinstall_err__oom(&j->err);
+			goto done;
+		}
+		dst_hash(&j->keys[i], dst);
+		j->keys[i].i = i;
+	}
+	qsort(j->keys, j->ndests, sizeof(*j->keys), cmp_key);
 	for (i = 0; i < j->ndests; i++) {
 		if ((error = place_file(in, j, &j->dests[i])) < 0)
 			goto done;
@@ -937,22 +1070,97 @@ done:
 	cinstall_uninstall__free_plan(plan);
 	if (error < 0) {
 		j->error = error;
-		rollback(j);
+		rollback(in, j);
 	}
+	free(j->keys);
+	j->keys = NULL;
 	progress(in, j->given, 0, batch);
 }
 
 /* ---- phase 5: bytecode, RECORD, commit --------------------------------- */
 
-static int row_cmp(const void *a, const void *b)
+/* A row of RECORD while it is written: a file of the wheel, its digest
+ * from the manifest, or a generated file's row. */
+typedef struct out_row {
+	const char *path;
+	const dest *d;       /* a file of the wheel, or NULL */
+	const row *gen;      /* a generated file's row, or NULL */
+} out_row;
+
+static int out_row_cmp(const void *a, const void *b)
 {
-	return strcmp(((const row *)a)->path, ((const row *)b)->path);
+	return strcmp(((const out_row *)a)->path, ((const out_row *)b)->path);
+}
+
+/* RECORD's text: a row per file of the wheel (but scripts written anew),
+ * per generated file, and RECORD's own, sorted by path.  Made here, from
+ * the manifest, not kept row by row while placing. */
+static int record_text(install *in, job *j, cinstall_buf *text)
+{
+	cinstall_buf rels = CINSTALL_BUF_INIT;
+	out_row *rows = NULL;
+	const char *p;
+	size_t i, n = 0;
+	int error = 0;
+
+	/* The RECORD paths that are not the wheel's, one after another. */
+	for (i = 0; i < j->ndests; i++) {
+		const dest *d = &j->dests[i];
+		const char *rel;
+		if (d->plain || d->rewritten)
+			continue;
+		if (!(rel = dest_rel(in, j, d)) || cinstall_buf__put(&rels, rel, strlen(rel) + 1) < 0)
+			goto oom;
+	}
+	if (!(rows = malloc((j->ndests + j->nrows + 1) * sizeof(*rows))))
+		goto oom;
+	p = rels.ptr;
+	for (i = 0; i < j->ndests; i++) {
+		const dest *d = &j->dests[i];
+		if (d->rewritten)
+			continue;
+		rows[n].d = d;
+		rows[n].gen = NULL;
+		if (d->plain) {
+			rows[n].path = d->f->path;
+		} else {
+			rows[n].path = p;
+			p += strlen(p) + 1;
+		}
+		n++;
+	}
+	for (i = 0; i < j->nrows; i++) {
+		rows[n].path = j->rows[i].path;
+		rows[n].d = NULL;
+		rows[n].gen = &j->rows[i];
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), out_row_cmp);
+	for (i = 0; i < n; i++) {
+		int r;
+		if (rows[i].d) {
+			char b64[CINSTALL_B64_MAX + 8];
+			memcpy(b64, "sha256=", 7);
+			cinstall_manifest__sha256_b64(b64 + 7, rows[i].d->f);
+			r = cinstall_record__write_row(text, rows[i].path, b64, (int64_t)rows[i].d->f->size);
+		} else {
+			r = cinstall_record__write_row(text, rows[i].path, rows[i].gen->hash, rows[i].gen->size);
+		}
+		if (r < 0)
+			goto oom;
+	}
+	goto done;
+oom:
+	error = cinstall_err__oom(&j->err);
+done:
+	free(rows);
+	cinstall_buf__release(&rels);
+	return error;
 }
 
 static void finish(install *in, job *j)
 {
 	cinstall_buf text = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT, rel = CINSTALL_BUF_INIT;
-	size_t i;
 	int error = 0;
 
 	if (j->action == ACT_UNCHANGED)
@@ -964,17 +1172,13 @@ static void finish(install *in, job *j)
 		error = cinstall_err__oom(&j->err);
 		goto done;
 	}
-	qsort(j->rows, j->nrows, sizeof(*j->rows), row_cmp);
-	for (i = 0; i < j->nrows; i++)
-		if (cinstall_record__write_row(&text, j->rows[i].path, j->rows[i].hash, j->rows[i].size) < 0) {
-			error = cinstall_err__oom(&j->err);
-			goto done;
-		}
+	if ((error = record_text(in, j, &text)) < 0)
+		goto done;
 	error = write_generated(in, j, dst.ptr, cinstall_buf__cstr(&text), text.len, 0644, 0);
 done:
 	if (error < 0) {
 		j->error = error;
-		rollback(j);
+		rollback(in, j);
 	}
 out:
 	cinstall_buf__release(&text);
@@ -1035,6 +1239,14 @@ static const char compile_py[] =
 	"    out = [c(p) for p in files]\n"
 	"sys.stdout.buffer.write(b''.join(o.encode('utf-8', 'surrogateescape') + b'\\0' for o in out))\n";
 
+/* The destination keeps the wheel path's last component: test that. */
+static int is_py(const char *path)
+{
+	size_t len = strlen(path);
+
+	return len >= 3 && !strcmp(path + len - 3, ".py");
+}
+
 static int compile_bytecode(install *in, cinstall_err *err)
 {
 	cinstall_buf list = CINSTALL_BUF_INIT, out = CINSTALL_BUF_INIT, path = CINSTALL_BUF_INIT;
@@ -1053,10 +1265,16 @@ static int compile_bytecode(install *in, cinstall_err *err)
 		if (j->error || !j->placed_ok)
 			continue;
 		for (k = 0; k < j->ndests; k++) {
-			size_t len = strlen(j->dests[k].dst);
-			if (!j->dests[k].in_lib || len < 3 || strcmp(j->dests[k].dst + len - 3, ".py"))
+			const char *dst;
+			size_t len;
+			if (!j->dests[k].in_lib || !is_py(j->dests[k].f->path))
 				continue;
-			if (cinstall_buf__put(&list, j->dests[k].dst, len + 1) < 0)
+			if (!(dst = dest_dst(in, j, &j->dests[k])))
+				goto oom;
+			len = strlen(dst);
+			if (len < 3 || strcmp(dst + len - 3, ".py"))
+				continue;
+			if (cinstall_buf__put(&list, dst, len + 1) < 0)
 				goto oom;
 			npy++;
 		}
@@ -1122,8 +1340,14 @@ static int compile_bytecode(install *in, cinstall_err *err)
 		if (j->error || !j->placed_ok)
 			continue;
 		for (k = 0; k < j->ndests && p < end; k++) {
-			size_t len = strlen(j->dests[k].dst), plen;
-			if (!j->dests[k].in_lib || len < 3 || strcmp(j->dests[k].dst + len - 3, ".py"))
+			const char *dst;
+			size_t len, plen;
+			if (!j->dests[k].in_lib || !is_py(j->dests[k].f->path))
+				continue;
+			if (!(dst = dest_dst(in, j, &j->dests[k])))
+				goto oom;
+			len = strlen(dst);
+			if (len < 3 || strcmp(dst + len - 3, ".py"))
 				continue;
 			plen = strlen(p);
 			if (plen) {
@@ -1169,11 +1393,19 @@ done:
 
 /* ---- phase 3: conflicts ------------------------------------------------ */
 
+static void mark_shared(uint64_t tag, void *payload)
+{
+	install *in = payload;
+
+	/* A path two wheels write, identical or not, is placed by replacing
+	 * (temporary + rename), so neither trips on the other. */
+	in->jobs[tag >> 32].dests[tag & 0xffffffffu].conflict = 1;
+}
+
 static int find_conflicts(install *in, cinstall_err *err)
 {
 	cinstall_conflicts *c = NULL;
 	cinstall_conflict *list = NULL;
-	conflict_ent *table = NULL, *e, *tmp;
 	size_t i, k, n = 0;
 	int error = 0;
 
@@ -1185,30 +1417,16 @@ static int find_conflicts(install *in, cinstall_err *err)
 			continue;
 		for (k = 0; k < j->ndests; k++) {
 			dest *d = &j->dests[k];
-			char xh[CINSTALL_XXH_HEX];
-			cinstall_manifest__xxh3_hex(xh, d->f);
-			if (cinstall_conflicts__add(c, j->m->name, d->rel, d->f->size, xh) < 0) {
+			const char *rel = dest_rel(in, j, d);
+			if (!rel || k > 0xffffffffu ||
+			    cinstall_conflicts__add_tagged(c, j->m->name, rel, d->f->size, d->f->xxh3,
+			                                   (uint64_t)i << 32 | k) < 0) {
 				error = cinstall_err__oom(err);
 				goto done;
 			}
-			/* A path two wheels write, identical or not, is placed by
-			 * replacing (temporary + rename), so neither trips on the other. */
-			HASH_FIND_STR(table, d->rel, e);
-			if (e) {
-				if (e->job != i)
-					d->conflict = e->d->conflict = 1;
-				continue;
-			}
-			if (!(e = calloc(1, sizeof(*e)))) {
-				error = cinstall_err__oom(err);
-				goto done;
-			}
-			e->rel = d->rel;
-			e->job = i;
-			e->d = d;
-			HASH_ADD_KEYPTR(hh, table, e->rel, strlen(e->rel), e);
 		}
 	}
+	cinstall_conflicts__each_shared(c, mark_shared, in);
 	if (cinstall_conflicts__list(&list, &n, c) < 0) {
 		error = cinstall_err__oom(err);
 		goto done;
@@ -1230,10 +1448,6 @@ static int find_conflicts(install *in, cinstall_err *err)
 		                  list[i].dist_a, list[i].dist_b);
 	}
 done:
-	HASH_ITER(hh, table, e, tmp) {
-		HASH_DEL(table, e);
-		free(e);
-	}
 	cinstall_conflicts__free_list(list, n);
 	cinstall_conflicts__free(c);
 	return error;
@@ -1323,11 +1537,11 @@ static void job_release(job *j)
 	cinstall_manifest__free(j->m);
 	free(j->norm);
 	free(j->dist_info_dir);
-	for (i = 0; i < j->ndests; i++) {
-		free(j->dests[i].dst);
-		free(j->dests[i].rel);
-	}
+	free(j->headers_dir);
 	free(j->dests);
+	free(j->keys);
+	cinstall_buf__release(&j->pdst);
+	cinstall_buf__release(&j->prel);
 	for (i = 0; i < j->nrows; i++) {
 		free(j->rows[i].path);
 		free(j->rows[i].hash);
