@@ -1092,12 +1092,15 @@ static int out_row_cmp(const void *a, const void *b)
 	return strcmp(((const out_row *)a)->path, ((const out_row *)b)->path);
 }
 
-/* RECORD's text: a row per file of the wheel (but scripts written anew),
- * per generated file, and RECORD's own, sorted by path.  Made here, from
- * the manifest, not kept row by row while placing. */
-static int record_text(install *in, job *j, cinstall_buf *text)
+#define RECORD_FLUSH ((size_t)64 << 10)
+
+/* RECORD's text, to `fd` as it is made: a row per file of the wheel (but
+ * scripts written anew), per generated file, and RECORD's own, sorted by
+ * path.  Made here from the manifest, not kept row by row while placing,
+ * and never held whole. */
+static int record_text(install *in, job *j, int fd, const char *dst)
 {
-	cinstall_buf rels = CINSTALL_BUF_INIT;
+	cinstall_buf rels = CINSTALL_BUF_INIT, text = CINSTALL_BUF_INIT;
 	out_row *rows = NULL;
 	const char *p;
 	size_t i, n = 0;
@@ -1142,12 +1145,19 @@ static int record_text(install *in, job *j, cinstall_buf *text)
 			char b64[CINSTALL_B64_MAX + 8];
 			memcpy(b64, "sha256=", 7);
 			cinstall_manifest__sha256_b64(b64 + 7, rows[i].d->f);
-			r = cinstall_record__write_row(text, rows[i].path, b64, (int64_t)rows[i].d->f->size);
+			r = cinstall_record__write_row(&text, rows[i].path, b64, (int64_t)rows[i].d->f->size);
 		} else {
-			r = cinstall_record__write_row(text, rows[i].path, rows[i].gen->hash, rows[i].gen->size);
+			r = cinstall_record__write_row(&text, rows[i].path, rows[i].gen->hash, rows[i].gen->size);
 		}
 		if (r < 0)
 			goto oom;
+		if ((text.len >= RECORD_FLUSH || i + 1 == n) && text.len) {
+			if (cinstall_sys__write_all(fd, text.ptr, text.len) < 0) {
+				error = cinstall_err__os(&j->err, "cannot write '%s'", dst);
+				goto done;
+			}
+			cinstall_buf__truncate(&text, 0);
+		}
 	}
 	goto done;
 oom:
@@ -1155,16 +1165,115 @@ oom:
 done:
 	free(rows);
 	cinstall_buf__release(&rels);
+	cinstall_buf__release(&text);
 	return error;
+}
+
+/* RECORD, as write_generated writes a file (a temporary beside it, renamed
+ * over it, under the directory's lock), but written as it is made. */
+static int write_record(install *in, job *j, const char *dst)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	pthread_mutex_t *lock;
+	int fd = -1, error = 0, tries, created = 0;
+
+	if ((error = ensure_parent(j, dst, NULL)) < 0 || (error = clear_dst(in, j, dst)) < 0)
+		return error;
+	if (cinstall_link__dirname(dir, sizeof(dir), dst) < 0)
+		return cinstall_err__set(&j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': path is too long", dst);
+	if (!(lock = cinstall_ctx__dir_lock(in->ctx, dir)))
+		return cinstall_err__oom(&j->err);
+	pthread_mutex_lock(lock);
+	for (tries = 0; fd < 0; tries++) {
+		if (cinstall_link__tmpname(tmp, sizeof(tmp), dst) < 0) {
+			error = cinstall_err__set(&j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': path is too long", dst);
+			goto done;
+		}
+		fd = cinstall_sys__open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		created = fd >= 0;
+		if (fd < 0 && (errno != EEXIST || tries == 8)) {
+			error = cinstall_err__os(&j->err, "cannot create '%s'", tmp);
+			goto done;
+		}
+	}
+	if ((error = record_text(in, j, fd, dst)) < 0)
+		goto done;
+	if (cinstall_sys__close(fd) < 0) {
+		fd = -1;
+		error = cinstall_err__os(&j->err, "cannot write '%s'", dst);
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp, dst) < 0) {
+		error = cinstall_err__os(&j->err, "cannot replace '%s'", dst);
+		goto done;
+	}
+	created = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (created)
+		unlink(tmp);
+	pthread_mutex_unlock(lock);
+	return error < 0 ? error : note_placed(j, dst);
+}
+
+/* After RECORD: free what was kept per file (the manifest's files, where
+ * they went, what undo would remove).  commit() and the report need only
+ * the names, the stash and the counts. */
+static void shed(job *j)
+{
+	dirset *e, *tmp;
+	size_t i;
+
+	if (j->m)
+		cinstall_manifest__drop_files(j->m);
+	free(j->dests);
+	j->dests = NULL;
+	j->ndests = j->ndone = 0;
+	free(j->keys);
+	j->keys = NULL;
+	cinstall_buf__release(&j->pdst);
+	cinstall_buf__release(&j->prel);
+	for (i = 0; i < j->nrows; i++) {
+		free(j->rows[i].path);
+		free(j->rows[i].hash);
+	}
+	free(j->rows);
+	j->rows = NULL;
+	j->nrows = j->caprows = 0;
+	for (i = 0; i < j->nplaced; i++)
+		free(j->placed[i]);
+	free(j->placed);
+	j->placed = NULL;
+	j->nplaced = j->capplaced = 0;
+	for (i = 0; i < j->ncreated; i++)
+		free(j->created[i]);
+	free(j->created);
+	j->created = NULL;
+	j->ncreated = j->capcreated = 0;
+	HASH_ITER(hh, j->dirs, e, tmp) {
+		HASH_DEL(j->dirs, e);
+		free(e->dir);
+		free(e);
+	}
+	cinstall_scripts__free(j->eps);
+	j->eps = NULL;
+	cinstall_linker__free(j->linker);
+	j->linker = NULL;
+	cinstall_sha__free(j->sha);
+	j->sha = NULL;
 }
 
 static void finish(install *in, job *j)
 {
-	cinstall_buf text = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT, rel = CINSTALL_BUF_INIT;
+	cinstall_buf dst = CINSTALL_BUF_INIT, rel = CINSTALL_BUF_INIT;
 	int error = 0;
 
-	if (j->action == ACT_UNCHANGED)
+	if (j->action == ACT_UNCHANGED) {
+		shed(j);
 		return; /* counted as done before placing */
+	}
 	if (j->error || !j->placed_ok)
 		goto out;
 	if (cinstall_path__join(&dst, j->dist_info_dir, "RECORD") < 0 ||
@@ -1172,19 +1281,26 @@ static void finish(install *in, job *j)
 		error = cinstall_err__oom(&j->err);
 		goto done;
 	}
-	if ((error = record_text(in, j, &text)) < 0)
-		goto done;
-	error = write_generated(in, j, dst.ptr, cinstall_buf__cstr(&text), text.len, 0644, 0);
+	error = write_record(in, j, dst.ptr);
 done:
 	if (error < 0) {
 		j->error = error;
 		rollback(in, j);
 	}
 out:
-	cinstall_buf__release(&text);
 	cinstall_buf__release(&dst);
 	cinstall_buf__release(&rel);
 	progress(in, j->given, 1, 0);
+	shed(j);
+}
+
+/* Without --compile-bytecode nothing waits for the other wheels between
+ * placing a wheel and writing its RECORD: one wheel's files are in memory
+ * only while a thread works on it. */
+static void place_finish(install *in, job *j)
+{
+	place(in, j);
+	finish(in, j);
 }
 
 /* Success: forget the stash and what the old version left behind. */
@@ -1680,15 +1796,16 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 			remove_temporaries(in.s->scripts);
 		cinstall_buf__release(&rp);
 	}
-	run_parallel(&in, place);
-
 	/* 5. Bytecode, RECORD, and the stashes dropped. */
 	if (opts->flags & CINSTALL_INSTALL_COMPILE_BYTECODE) {
 		cinstall_err cerr = CINSTALL_ERR_INIT;
+		run_parallel(&in, place);
 		if (compile_bytecode(&in, &cerr) < 0)
 			cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "bytecode not compiled: %s", cerr.msg);
+		run_parallel(&in, finish);
+	} else {
+		run_parallel(&in, place_finish);
 	}
-	run_parallel(&in, finish);
 	for (i = 0; i < nwheels; i++)
 		commit(&in, &in.jobs[i]);
 

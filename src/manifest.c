@@ -48,17 +48,25 @@ struct cinstall_manifest_block {
 #define BLOCK_FIRST ((size_t)512)
 #define BLOCK_MAX ((size_t)64 << 10)
 
-void cinstall_manifest__free(cinstall_manifest *m)
+void cinstall_manifest__drop_files(cinstall_manifest *m)
 {
 	cinstall_manifest_block *b, *next;
 
-	if (!m)
-		return;
 	for (b = m->arena; b; b = next) {
 		next = b->next;
 		free(b);
 	}
+	m->arena = NULL;
 	free(m->files);
+	m->files = NULL;
+	m->nfiles = 0;
+}
+
+void cinstall_manifest__free(cinstall_manifest *m)
+{
+	if (!m)
+		return;
+	cinstall_manifest__drop_files(m);
 	free(m->wheel);
 	free(m->name);
 	free(m->version);
@@ -136,8 +144,10 @@ void cinstall_manifest__sort(cinstall_manifest *m)
 {
 	cinstall_manifest_file *shrunk;
 
+	if (!m->nfiles)
+		return;
 	qsort(m->files, m->nfiles, sizeof(*m->files), cmp_files);
-	if (m->nfiles && (shrunk = realloc(m->files, m->nfiles * sizeof(*m->files))))
+	if ((shrunk = realloc(m->files, m->nfiles * sizeof(*m->files))))
 		m->files = shrunk;
 }
 

@@ -94,6 +94,10 @@ void cinstall_manifest__xxh3_hex(char out[CINSTALL_XXH_HEX], const cinstall_mani
  * or -1 when `hex` is not that. */
 int cinstall_manifest__xxh3_parse(unsigned char out[CINSTALL_XXH3_LEN], const char *hex);
 
+/* Free the files and their paths (nfiles becomes 0), keeping the rest:
+ * for a caller done with them before it is done with the manifest. */
+void cinstall_manifest__drop_files(cinstall_manifest *m);
+
 /* Sort files by path and give back the unused capacity of the array. */
 void cinstall_manifest__sort(cinstall_manifest *m);
 
