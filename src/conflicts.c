@@ -1,11 +1,12 @@
 /* conflicts.c - conflict detection between distributions (see conflicts.h).
  *
- * Registering only appends: one 48-byte entry per file and per directory
+ * Registering only appends: one 64-byte entry per file and per directory
  * (a file's parents, each once per distribution where consecutive files
  * share them), the path copied once into an arena (a directory's entry
  * points at a prefix of its file's copy).  Listing sorts the entries by
- * (path, order of registration) and compares each entry of a path with the
- * first one registered, as a hash table filled in that order would.
+ * (path, tag, order of registration) and compares each entry of a path
+ * with the first, as a hash table filled in that order would: callers
+ * registering from several threads give tags in the order they mean.
  */
 #include "conflicts.h"
 
@@ -177,6 +178,7 @@ int cinstall_conflicts__add_tagged(cinstall_conflicts *c, const char *dist, cons
 		e->hash = XXH3_64bits(path, plen);
 		e->path = path;
 		e->len = (uint32_t)plen;
+		e->tag = tag;
 		e->dist = d;
 		e->is_dir = 1;
 	}
@@ -221,6 +223,8 @@ static int cmp_entry(const void *a, const void *b)
 		return x->len < y->len ? -1 : 1;
 	if ((r = memcmp(x->path, y->path, x->len)) != 0)
 		return r;
+	if (x->tag != y->tag)
+		return x->tag < y->tag ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 

@@ -39,7 +39,10 @@ int cinstall_conflicts__add(cinstall_conflicts *c, const char *dist, const char 
                             uint64_t size, const char *xxh3);
 
 /* The same, with the XXH3-128 in binary (16 bytes, or NULL), and a `tag`
- * of the caller's given back by cinstall_conflicts__each_shared. */
+ * of the caller's given back by cinstall_conflicts__each_shared.  Tags
+ * order the registrations ("the first one to register" is the one with
+ * the lowest tag, then the earliest call): a caller registering from
+ * several threads (serialised) stays deterministic. */
 int cinstall_conflicts__add_tagged(cinstall_conflicts *c, const char *dist, const char *relpath,
                                    uint64_t size, const unsigned char *xxh3, uint64_t tag);
 

@@ -109,6 +109,7 @@ typedef struct job {
 	dest *dests;
 	size_t ndests;
 	size_t ndone;             /* dests[0..ndone) are placed (undo removes them) */
+	unsigned char *shared;    /* a bit per dest: another wheel writes its path too */
 	dst_key *keys;            /* while placing: every dest's destination, sorted */
 	cinstall_buf pdst, prel;  /* scratch for dest_dst and dest_rel */
 	row *rows;                /* generated files' rows (and rewritten scripts', .pyc) */
@@ -143,6 +144,7 @@ typedef struct install {
 	size_t wheels_done;
 	uint64_t files_done, files_total;
 	cinstall_report *rep;
+	cinstall_conflicts *conflicts; /* filled by prepare (under `lock`), read by find_conflicts */
 } install;
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -327,9 +329,13 @@ static int map_files(install *in, job *j)
 	if (cinstall_path__join(&b, j->root_dir, m->dist_info) < 0 ||
 	    cinstall_path__join(&headers, in->s->headers, m->name) < 0)
 		goto oom;
+	free(j->dist_info_dir);
 	j->dist_info_dir = cinstall_buf__detach(&b);
+	free(j->headers_dir);
 	if (!(j->headers_dir = strdup(headers.ptr)))
 		goto oom;
+	free(j->dests);
+	j->ndests = 0;
 	if (!(j->dests = calloc(m->nfiles ? m->nfiles : 1, sizeof(*j->dests))))
 		goto oom;
 	for (i = 0; i < m->nfiles; i++) {
@@ -511,6 +517,53 @@ static int placed_here(const job *j, const char *dst)
 }
 
 static int read_entry_points(job *j);
+static const char *dest_rel(install *in, job *j, const dest *d);
+
+/* Register the wheel's files for the conflict check (find_conflicts),
+ * tagged with (job, dest) so that paths two wheels write can be marked. */
+static int register_files(install *in, job *j)
+{
+	size_t i = (size_t)(j - in->jobs), k;
+	int error = 0;
+
+	if (!(j->shared = calloc(j->ndests / 8 + 1, 1)))
+		return cinstall_err__oom(&j->err);
+	pthread_mutex_lock(&in->lock);
+	for (k = 0; k < j->ndests && !error; k++) {
+		const dest *d = &j->dests[k];
+		const char *rel = dest_rel(in, j, d);
+		if (!rel || k > 0xffffffffu ||
+		    cinstall_conflicts__add_tagged(in->conflicts, j->m->name, rel, d->f->size, d->f->xxh3,
+		                                   (uint64_t)i << 32 | k) < 0)
+			error = cinstall_err__oom(&j->err);
+	}
+	pthread_mutex_unlock(&in->lock);
+	return error;
+}
+
+/* Read the manifest back (prepare dropped its files) and map the files
+ * again, as prepare did. */
+static int reload(install *in, job *j)
+{
+	cinstall_manifest *m = NULL;
+	size_t k;
+	int error;
+
+	if ((error = cinstall_manifest__load(&m, &j->err, j->entry)) < 0)
+		return error;
+	if (strcmp(m->key, j->m->key) || strcmp(m->dist_info, j->m->dist_info)) {
+		cinstall_manifest__free(m);
+		return cinstall_err__set(&j->err, CINSTALL_ECACHE, 0, "%s: cache entry '%s' changed while in use",
+		                         j->label, j->entry);
+	}
+	cinstall_manifest__free(j->m);
+	j->m = m;
+	if ((error = map_files(in, j)) < 0)
+		return error;
+	for (k = 0; k < j->ndests; k++)
+		j->dests[k].conflict = j->shared && (j->shared[k / 8] >> (k % 8)) & 1;
+	return 0;
+}
 
 static void prepare(install *in, job *j)
 {
@@ -586,6 +639,17 @@ static void prepare(install *in, job *j)
 	}
 	if (j->action != ACT_UNCHANGED && (error = map_files(in, j)) == 0)
 		error = read_entry_points(j);
+	if (error == 0 && j->action != ACT_UNCHANGED)
+		error = register_files(in, j);
+	if (error == 0 && (o->flags & CINSTALL_INSTALL_NO_CACHE))
+		/* place() reads it back, as from a cache entry. */
+		error = cinstall_manifest__save_sync(&j->err, j->m, j->entry, 0);
+	if (error == 0) {
+		/* Until place(): every wheel is prepared before any is placed. */
+		cinstall_manifest__drop_files(j->m);
+		free(j->dests);
+		j->dests = NULL;
+	}
 done:
 	cinstall_buf__release(&b);
 	j->error = error;
@@ -1015,6 +1079,8 @@ static void place(install *in, job *j)
 
 	if (j->error || j->action == ACT_UNCHANGED)
 		return;
+	if ((error = reload(in, j)) < 0)
+		goto done;
 	if (in->opts->flags & CINSTALL_INSTALL_STRICT_LINK_MODE)
 		lflags |= CINSTALL_LINKER_STRICT;
 	if ((error = cinstall_linker__new(&j->linker, &j->err, in->ctx, in->opts->link_mode, lflags, j->label)) < 0)
@@ -1515,35 +1581,19 @@ static void mark_shared(uint64_t tag, void *payload)
 
 	/* A path two wheels write, identical or not, is placed by replacing
 	 * (temporary + rename), so neither trips on the other. */
-	in->jobs[tag >> 32].dests[tag & 0xffffffffu].conflict = 1;
+	size_t k = tag & 0xffffffffu;
+
+	in->jobs[tag >> 32].shared[k / 8] |= (unsigned char)(1u << (k % 8));
 }
 
 static int find_conflicts(install *in, cinstall_err *err)
 {
-	cinstall_conflicts *c = NULL;
 	cinstall_conflict *list = NULL;
-	size_t i, k, n = 0;
+	size_t i, n = 0;
 	int error = 0;
 
-	if (cinstall_conflicts__new(&c) < 0)
-		return cinstall_err__oom(err);
-	for (i = 0; i < in->n; i++) {
-		job *j = &in->jobs[i];
-		if (j->error || j->action == ACT_UNCHANGED)
-			continue;
-		for (k = 0; k < j->ndests; k++) {
-			dest *d = &j->dests[k];
-			const char *rel = dest_rel(in, j, d);
-			if (!rel || k > 0xffffffffu ||
-			    cinstall_conflicts__add_tagged(c, j->m->name, rel, d->f->size, d->f->xxh3,
-			                                   (uint64_t)i << 32 | k) < 0) {
-				error = cinstall_err__oom(err);
-				goto done;
-			}
-		}
-	}
-	cinstall_conflicts__each_shared(c, mark_shared, in);
-	if (cinstall_conflicts__list(&list, &n, c) < 0) {
+	cinstall_conflicts__each_shared(in->conflicts, mark_shared, in);
+	if (cinstall_conflicts__list(&list, &n, in->conflicts) < 0) {
 		error = cinstall_err__oom(err);
 		goto done;
 	}
@@ -1565,7 +1615,8 @@ static int find_conflicts(install *in, cinstall_err *err)
 	}
 done:
 	cinstall_conflicts__free_list(list, n);
-	cinstall_conflicts__free(c);
+	cinstall_conflicts__free(in->conflicts);
+	in->conflicts = NULL;
 	return error;
 }
 
@@ -1655,6 +1706,7 @@ static void job_release(job *j)
 	free(j->dist_info_dir);
 	free(j->headers_dir);
 	free(j->dests);
+	free(j->shared);
 	free(j->keys);
 	cinstall_buf__release(&j->pdst);
 	cinstall_buf__release(&j->prel);
@@ -1719,7 +1771,8 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 			error = cinstall_err__set(&err, CINSTALL_EINVAL, 0, "wheel %zu is NULL", i);
 			goto done;
 		}
-	if (cinstall_report__new(&in.rep) < 0 || !(in.jobs = calloc(nwheels ? nwheels : 1, sizeof(*in.jobs)))) {
+	if (cinstall_report__new(&in.rep) < 0 || !(in.jobs = calloc(nwheels ? nwheels : 1, sizeof(*in.jobs))) ||
+	    cinstall_conflicts__new(&in.conflicts) < 0) {
 		error = cinstall_err__oom(&err);
 		goto done;
 	}
@@ -1842,6 +1895,7 @@ done:
 		pthread_mutex_destroy(&in.lock);
 	cinstall_uninstall__free_dists(in.dists);
 	cinstall_scheme__free(in.s);
+	cinstall_conflicts__free(in.conflicts);
 	if (out)
 		*out = in.rep;
 	else
