@@ -99,7 +99,8 @@ typedef struct job {
 	const cinstall_dist *old; /* what is installed under this name */
 	int action;
 	int error;
-	cinstall_err err;
+	cinstall_err *err;        /* the worker's while one works on it; `saved` after a failure */
+	cinstall_err *saved;      /* the error, kept (1 KiB) only for a wheel that failed */
 	const char *root_dir;     /* purelib or platlib, by Root-Is-Purelib */
 	const char *env_root;     /* the environment (scheme root): no directory below it may lead out */
 	cinstall_entry_points *eps; /* entry_points.txt, read before anything is placed (with
@@ -200,7 +201,7 @@ static int add_row(job *j, const char *path, const char *b64, int64_t size)
 	if (!r.path || (b64 && !r.hash) || PUSH(j->rows, j->nrows, j->caprows, r) < 0) {
 		free(r.path);
 		free(r.hash);
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	}
 	return 0;
 }
@@ -212,11 +213,11 @@ static int add_generated_row(job *j, const char *dst, const void *data, size_t l
 	cinstall_buf rel = CINSTALL_BUF_INIT;
 	int error = 0;
 
-	sha256_b64(b64, &j->sha, data, len, &j->err, &error);
+	sha256_b64(b64, &j->sha, data, len, j->err, &error);
 	if (error < 0)
 		return error;
 	if (cinstall_uninstall__relpath(&rel, j->root_dir, dst) < 0)
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	error = add_row(j, rel.ptr, b64, (int64_t)len);
 	cinstall_buf__release(&rel);
 	return error;
@@ -241,9 +242,40 @@ static void progress(install *in, const char *wheel, int wheel_done, uint64_t fi
 
 /* ---- the worker pool --------------------------------------------------- */
 
+/* A job's error lives on the stack of whoever works on it, and is kept
+ * only when the job failed: a thousand wheels do not hold a thousand
+ * message buffers. */
+static void job_begin(job *j, cinstall_err *scratch)
+{
+	if (j->saved) {
+		j->err = j->saved;
+		return;
+	}
+	cinstall_err__clear(scratch);
+	j->err = scratch;
+}
+
+static void job_end(job *j)
+{
+	if (j->err != j->saved && j->error && (j->saved = malloc(sizeof(*j->saved))))
+		cinstall_err__copy(j->saved, j->err);
+	j->err = j->saved;
+}
+
+/* The error of a failed job (its message, or when even keeping that failed
+ * for want of memory, its code). */
+static void job_error(cinstall_err *out, const job *j)
+{
+	if (j->err)
+		cinstall_err__copy(out, j->err);
+	else
+		cinstall_err__set(out, j->error, 0, "%s: %s", j->label ? j->label : j->given, cinstall_strerror(j->error));
+}
+
 static void *worker(void *arg)
 {
 	install *in = arg;
+	cinstall_err scratch;
 	size_t i;
 
 	for (;;) {
@@ -252,7 +284,9 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&in->lock);
 		if (i >= in->n)
 			return NULL;
+		job_begin(&in->jobs[i], &scratch);
 		in->fn(in, &in->jobs[i]);
+		job_end(&in->jobs[i]);
 	}
 }
 
@@ -360,7 +394,7 @@ static int map_files(install *in, job *j)
 			size_t klen = slash ? (size_t)(slash - k) : 0;
 
 			if (!slash || klen >= sizeof(key)) {
-				error = cinstall_err__set(&j->err, CINSTALL_EBADWHEEL, 0,
+				error = cinstall_err__set(j->err, CINSTALL_EBADWHEEL, 0,
 				                          "%s: '%s': not inside a scheme directory of '%s'",
 				                          j->label, f->path, m->data_dir);
 				goto done;
@@ -388,7 +422,7 @@ static int map_files(install *in, job *j)
 				base = in->s->data;
 				d->base = BASE_DATA;
 			} else {
-				error = cinstall_err__set(&j->err, CINSTALL_EBADWHEEL, 0,
+				error = cinstall_err__set(j->err, CINSTALL_EBADWHEEL, 0,
 				                          "%s: '%s': unknown scheme directory '%s' in '%s' (expected "
 				                          "purelib, platlib, scripts, headers or data)",
 				                          j->label, f->path, key, m->data_dir);
@@ -403,7 +437,7 @@ static int map_files(install *in, job *j)
 		cinstall_uninstall__normalize(b.ptr);
 		b.len = strlen(b.ptr);
 		if (!cinstall_path__is_within(base, b.ptr) || !strcmp(base, b.ptr)) {
-			error = cinstall_err__set(&j->err, CINSTALL_EUNSAFE, 0, "%s: '%s': escapes '%s'",
+			error = cinstall_err__set(j->err, CINSTALL_EUNSAFE, 0, "%s: '%s': escapes '%s'",
 			                          j->label, f->path, base);
 			goto done;
 		}
@@ -418,7 +452,7 @@ static int map_files(install *in, job *j)
 	}
 	goto done;
 oom:
-	error = cinstall_err__oom(&j->err);
+	error = cinstall_err__oom(j->err);
 done:
 	cinstall_buf__release(&b);
 	cinstall_buf__release(&headers);
@@ -527,7 +561,7 @@ static int register_files(install *in, job *j)
 	int error = 0;
 
 	if (!(j->shared = calloc(j->ndests / 8 + 1, 1)))
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	pthread_mutex_lock(&in->lock);
 	for (k = 0; k < j->ndests && !error; k++) {
 		const dest *d = &j->dests[k];
@@ -535,7 +569,7 @@ static int register_files(install *in, job *j)
 		if (!rel || k > 0xffffffffu ||
 		    cinstall_conflicts__add_tagged(in->conflicts, j->m->name, rel, d->f->size, d->f->xxh3,
 		                                   (uint64_t)i << 32 | k) < 0)
-			error = cinstall_err__oom(&j->err);
+			error = cinstall_err__oom(j->err);
 	}
 	pthread_mutex_unlock(&in->lock);
 	return error;
@@ -549,11 +583,11 @@ static int reload(install *in, job *j)
 	size_t k;
 	int error;
 
-	if ((error = cinstall_manifest__load(&m, &j->err, j->entry)) < 0)
+	if ((error = cinstall_manifest__load(&m, j->err, j->entry)) < 0)
 		return error;
 	if (strcmp(m->key, j->m->key) || strcmp(m->dist_info, j->m->dist_info)) {
 		cinstall_manifest__free(m);
-		return cinstall_err__set(&j->err, CINSTALL_ECACHE, 0, "%s: cache entry '%s' changed while in use",
+		return cinstall_err__set(j->err, CINSTALL_ECACHE, 0, "%s: cache entry '%s' changed while in use",
 		                         j->label, j->entry);
 	}
 	cinstall_manifest__free(j->m);
@@ -573,59 +607,59 @@ static void prepare(install *in, job *j)
 	int error = 0;
 
 	j->label = cinstall_path__basename(j->given);
-	if ((error = cinstall_wheel__filename_parse(&j->wf, &j->err, j->given)) < 0)
+	if ((error = cinstall_wheel__filename_parse(&j->wf, j->err, j->given)) < 0)
 		goto done;
 	if (!(abs = realpath(j->given, NULL))) {
-		error = errno == ENOENT ? cinstall_err__set(&j->err, CINSTALL_ENOTFOUND, ENOENT,
+		error = errno == ENOENT ? cinstall_err__set(j->err, CINSTALL_ENOTFOUND, ENOENT,
 		                                            "%s: no such wheel", j->given)
-		                        : cinstall_err__os(&j->err, "%s: cannot open", j->given);
+		                        : cinstall_err__os(j->err, "%s: cannot open", j->given);
 		goto done;
 	}
 	j->abs = abs;
 	if (!(o->flags & CINSTALL_INSTALL_NO_COMPAT_CHECK) &&
-	    (error = cinstall_tags__check(&j->err, in->s, j->label, j->wf->python_tag, j->wf->abi_tag,
+	    (error = cinstall_tags__check(j->err, in->s, j->label, j->wf->python_tag, j->wf->abi_tag,
 	                                  j->wf->platform_tag)) < 0)
 		goto done;
 	if (o->flags & CINSTALL_INSTALL_NO_CACHE) {
 		if (cinstall_path__join(&b, in->s->root, ".cinstall-unpack-XXXXXX") < 0) {
-			error = cinstall_err__oom(&j->err);
+			error = cinstall_err__oom(j->err);
 			goto done;
 		}
-		if ((error = cinstall_path__mkdirs(&j->err, in->s->root, 0755)) < 0)
+		if ((error = cinstall_path__mkdirs(j->err, in->s->root, 0755)) < 0)
 			goto done;
 		if (!mkdtemp(b.ptr)) {
-			error = cinstall_err__os(&j->err, "cannot create a temporary directory in '%s'",
+			error = cinstall_err__os(j->err, "cannot create a temporary directory in '%s'",
 			                         in->s->root);
 			goto done;
 		}
 		j->tmpdir = cinstall_buf__detach(&b);
 		if (cinstall_path__join(&b, j->tmpdir, "w") < 0) {
-			error = cinstall_err__oom(&j->err);
+			error = cinstall_err__oom(j->err);
 			goto done;
 		}
 		j->entry = cinstall_buf__detach(&b);
-		if ((error = cinstall_unpack__to_dir(&j->m, in->ctx, &j->err, j->given, j->entry)) < 0)
+		if ((error = cinstall_unpack__to_dir(&j->m, in->ctx, j->err, j->given, j->entry)) < 0)
 			goto done;
-	} else if ((error = cinstall_unpack__wheel_use(&j->entry, &j->m, &j->use_fd, in->ctx, &j->err, j->given)) < 0)
+	} else if ((error = cinstall_unpack__wheel_use(&j->entry, &j->m, &j->use_fd, in->ctx, j->err, j->given)) < 0)
 		goto done;
 	if (cinstall_path__join(&b, j->entry, "tree") < 0) {
-		error = cinstall_err__oom(&j->err);
+		error = cinstall_err__oom(j->err);
 		goto done;
 	}
 	j->tree = cinstall_buf__detach(&b);
 	if (!(o->flags & CINSTALL_INSTALL_NO_COMPAT_CHECK)) {
-		error = cinstall_tags__requires_python(&j->err, in->s, j->label, j->m->requires_python);
+		error = cinstall_tags__requires_python(j->err, in->s, j->label, j->m->requires_python);
 		if (error == CINSTALL_EBADWHEEL) {
 			/* As pip: a malformed Requires-Python is only a warning. */
-			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s", j->err.msg);
-			cinstall_err__clear(&j->err);
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s", j->err->msg);
+			cinstall_err__clear(j->err);
 			error = 0;
 		}
 		if (error < 0)
 			goto done;
 	}
 	if (!(j->norm = cinstall_wheel__normalize_name(j->m->name))) {
-		error = cinstall_err__oom(&j->err);
+		error = cinstall_err__oom(j->err);
 		goto done;
 	}
 	j->old = cinstall_uninstall__find(in->dists, j->norm);
@@ -643,7 +677,7 @@ static void prepare(install *in, job *j)
 		error = register_files(in, j);
 	if (error == 0 && (o->flags & CINSTALL_INSTALL_NO_CACHE))
 		/* place() reads it back, as from a cache entry. */
-		error = cinstall_manifest__save_sync(&j->err, j->m, j->entry, 0);
+		error = cinstall_manifest__save_sync(j->err, j->m, j->entry, 0);
 	if (error == 0) {
 		/* Until place(): every wheel is prepared before any is placed. */
 		cinstall_manifest__drop_files(j->m);
@@ -653,8 +687,8 @@ static void prepare(install *in, job *j)
 done:
 	cinstall_buf__release(&b);
 	j->error = error;
-	if (error < 0 && !j->err.code)
-		cinstall_err__set(&j->err, error, 0, "%s: %s", j->label, cinstall_strerror(error));
+	if (error < 0 && !j->err->code)
+		cinstall_err__set(j->err, error, 0, "%s: %s", j->label, cinstall_strerror(error));
 }
 
 /* ---- phase 4: place ---------------------------------------------------- */
@@ -673,11 +707,11 @@ static int check_dir_link(job *j, const char *dir)
 	if (lstat(dir, &st) < 0 || !S_ISLNK(st.st_mode))
 		return 0;
 	if (!(real_dir = realpath(dir, NULL)) || !(real_root = realpath(j->env_root, NULL))) {
-		error = cinstall_err__os(&j->err, "%s: cannot resolve '%s'", j->label, dir);
+		error = cinstall_err__os(j->err, "%s: cannot resolve '%s'", j->label, dir);
 		goto done;
 	}
 	if (!cinstall_path__is_within(real_root, real_dir))
-		error = cinstall_err__set(&j->err, CINSTALL_EUNSAFE, 0,
+		error = cinstall_err__set(j->err, CINSTALL_EUNSAFE, 0,
 		                          "%s: '%s' is a symbolic link leading out of the environment (to '%s')",
 		                          j->label, dir, real_dir);
 done:
@@ -720,20 +754,20 @@ static int ensure_dir(job *j, const char *dir)
 	if (e)
 		return 0;
 	if (!(copy = strdup(dir)))
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	if (mkdir(dir, 0755) == 0) {
 		ours = 1;
 		if (PUSH(j->created, j->ncreated, j->capcreated, copy) < 0) {
 			free(copy);
-			return cinstall_err__oom(&j->err);
+			return cinstall_err__oom(j->err);
 		}
 		if (!(copy = strdup(dir)))
-			return cinstall_err__oom(&j->err);
+			return cinstall_err__oom(j->err);
 	} else if (errno == ENOENT) {
 		slash = strrchr(copy, '/');
 		if (!slash || slash == copy) {
 			free(copy);
-			return cinstall_err__os(&j->err, "%s: cannot create directory '%s'", j->label, dir);
+			return cinstall_err__os(j->err, "%s: cannot create directory '%s'", j->label, dir);
 		}
 		*slash = '\0';
 		error = ensure_dir(j, copy);
@@ -745,14 +779,14 @@ static int ensure_dir(job *j, const char *dir)
 		if (errno == EEXIST)
 			errno = ENOTDIR;
 		free(copy);
-		return cinstall_err__os(&j->err, "%s: cannot create directory '%s'", j->label, dir);
+		return cinstall_err__os(j->err, "%s: cannot create directory '%s'", j->label, dir);
 	} else if ((error = check_dir_link(j, dir)) < 0) {
 		free(copy);
 		return error;
 	}
 	if (!(e = calloc(1, sizeof(*e)))) {
 		free(copy);
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	}
 	e->dir = copy;
 	e->ours = ours;
@@ -770,7 +804,7 @@ static int ensure_parent(job *j, const char *path, int *fresh)
 	size_t len = slash ? (size_t)(slash - path) : 0;
 
 	if (!len || len >= sizeof(dir))
-		return cinstall_err__set(&j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': bad path", path);
+		return cinstall_err__set(j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': bad path", path);
 	memcpy(dir, path, len);
 	dir[len] = '\0';
 	if ((error = ensure_dir(j, dir)) < 0)
@@ -789,19 +823,19 @@ static int stash_file(install *in, job *j, const char *path)
 
 	if (!j->stash) {
 		if (cinstall_path__join(&b, in->s->root, ".cinstall-stash-XXXXXX") < 0)
-			return cinstall_err__oom(&j->err);
+			return cinstall_err__oom(j->err);
 		if (!mkdtemp(b.ptr)) {
 			cinstall_buf__release(&b);
-			return cinstall_err__os(&j->err, "%s: cannot create a directory in '%s'", j->label,
+			return cinstall_err__os(j->err, "%s: cannot create a directory in '%s'", j->label,
 			                        in->s->root);
 		}
 		j->stash = cinstall_buf__detach(&b);
 	}
 	if (cinstall_buf__printf(&b, "%s/%zu", j->stash, j->nmoves) < 0)
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	if (rename(path, b.ptr) < 0) {
 		cinstall_buf__release(&b);
-		return cinstall_err__os(&j->err, "%s: cannot move '%s' aside", j->label, path);
+		return cinstall_err__os(j->err, "%s: cannot move '%s' aside", j->label, path);
 	}
 	mv.stashed = cinstall_buf__detach(&b);
 	mv.orig = strdup(path);
@@ -810,7 +844,7 @@ static int stash_file(install *in, job *j, const char *path)
 		rename(mv.stashed, path);
 		free(mv.orig);
 		free(mv.stashed);
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	}
 	return 0;
 }
@@ -822,15 +856,15 @@ static int clear_dst(install *in, job *j, const char *dst)
 	struct stat st;
 
 	if (lstat(dst, &st) < 0)
-		return errno == ENOENT ? 0 : cinstall_err__os(&j->err, "%s: cannot inspect '%s'", j->label, dst);
+		return errno == ENOENT ? 0 : cinstall_err__os(j->err, "%s: cannot inspect '%s'", j->label, dst);
 	if (S_ISDIR(st.st_mode))
-		return cinstall_err__set(&j->err, CINSTALL_EIO, EISDIR, "%s: cannot install '%s': a directory is there",
+		return cinstall_err__set(j->err, CINSTALL_EIO, EISDIR, "%s: cannot install '%s': a directory is there",
 		                         j->label, dst);
 	/* Our own file (a launcher named like a .data script): replace it;
 	 * stashing it would bring it back on undo. */
 	if (placed_here(j, dst)) {
 		if (unlink(dst) < 0 && errno != ENOENT)
-			return cinstall_err__os(&j->err, "%s: cannot replace '%s'", j->label, dst);
+			return cinstall_err__os(j->err, "%s: cannot replace '%s'", j->label, dst);
 		return 0;
 	}
 	return stash_file(in, j, dst);
@@ -842,7 +876,7 @@ static int note_placed(job *j, const char *dst)
 
 	if (!copy || PUSH(j->placed, j->nplaced, j->capplaced, copy) < 0) {
 		free(copy);
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	}
 	return 0;
 }
@@ -855,7 +889,7 @@ static int write_generated(install *in, job *j, const char *dst, const void *dat
 
 	if ((error = ensure_parent(j, dst, NULL)) < 0 || (error = clear_dst(in, j, dst)) < 0)
 		return error;
-	if ((error = cinstall_link__write_file(&j->err, in->ctx, dst, data, len, mode)) < 0)
+	if ((error = cinstall_link__write_file(j->err, in->ctx, dst, data, len, mode)) < 0)
 		return error;
 	if ((error = note_placed(j, dst)) < 0)
 		return error;
@@ -870,12 +904,12 @@ static int place_script(install *in, job *j, dest *d, const char *src, const cha
 	size_t line_len = 0;
 	int error = 0;
 
-	if ((error = cinstall_uninstall__read_file(&data, &j->err, src)) < 0)
+	if ((error = cinstall_uninstall__read_file(&data, j->err, src)) < 0)
 		goto done;
 	if (cinstall_scripts__needs_rewrite(cinstall_buf__cstr(&data), data.len, &line_len)) {
 		if (cinstall_scripts__rewrite_line(&out, in->s->python) < 0 ||
 		    cinstall_buf__put(&out, data.ptr + line_len, data.len - line_len) < 0) {
-			error = cinstall_err__oom(&j->err);
+			error = cinstall_err__oom(j->err);
 			goto done;
 		}
 		if ((error = write_generated(in, j, dst, out.ptr, out.len, 0755, 1)) == 0)
@@ -890,9 +924,9 @@ static int place_script(install *in, job *j, dest *d, const char *src, const cha
 	req.replace = d->conflict;
 	/* A file that must change mode gets its own inode. */
 	if ((d->f->mode & 0777) == 0755 && !(in->opts->flags & CINSTALL_INSTALL_NO_CACHE))
-		error = cinstall_linker__place(j->linker, &j->err, &req);
+		error = cinstall_linker__place(j->linker, j->err, &req);
 	else
-		error = cinstall_linker__copy(j->linker, &j->err, &req);
+		error = cinstall_linker__copy(j->linker, j->err, &req);
 done:
 	cinstall_buf__release(&data);
 	cinstall_buf__release(&out);
@@ -908,7 +942,7 @@ static int place_file(install *in, job *j, dest *d)
 	int error = 0, fresh = 0;
 
 	if (cinstall_path__join(&src, j->tree, d->f->path) < 0 || !(dst = dest_dst(in, j, d)))
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	if ((error = ensure_parent(j, dst, &fresh)) < 0)
 		goto done;
 	if (d->script) {
@@ -922,7 +956,7 @@ static int place_file(install *in, job *j, dest *d)
 	if (in->opts->flags & CINSTALL_INSTALL_NO_CACHE) {
 		/* The unpacked tree is ours and on this filesystem: move the file in. */
 		if (rename(src.ptr, dst) < 0) {
-			error = cinstall_err__os(&j->err, "%s: cannot move '%s' into place", j->label, d->f->path);
+			error = cinstall_err__os(j->err, "%s: cannot move '%s' into place", j->label, d->f->path);
 			goto done;
 		}
 	} else {
@@ -930,7 +964,7 @@ static int place_file(install *in, job *j, dest *d)
 		req.dst = dst;
 		req.mode = d->f->mode;
 		req.replace = d->conflict;
-		if ((error = cinstall_linker__place(j->linker, &j->err, &req)) < 0)
+		if ((error = cinstall_linker__place(j->linker, j->err, &req)) < 0)
 			goto done;
 	}
 done:
@@ -948,17 +982,17 @@ static int read_entry_points(job *j)
 	int error = 0;
 
 	if (cinstall_path__join(&p, j->tree, j->m->dist_info) < 0) {
-		error = cinstall_err__oom(&j->err);
+		error = cinstall_err__oom(j->err);
 		goto done;
 	}
-	if ((error = read_text(&data, &j->err, p.ptr, "entry_points.txt")) < 0) {
+	if ((error = read_text(&data, j->err, p.ptr, "entry_points.txt")) < 0) {
 		if (error == CINSTALL_ENOTFOUND) {
-			cinstall_err__clear(&j->err);
+			cinstall_err__clear(j->err);
 			error = 0;
 		}
 		goto done;
 	}
-	error = cinstall_scripts__parse(&j->eps, &j->err, j->label, cinstall_buf__cstr(&data), data.len);
+	error = cinstall_scripts__parse(&j->eps, j->err, j->label, cinstall_buf__cstr(&data), data.len);
 done:
 	cinstall_buf__release(&data);
 	cinstall_buf__release(&p);
@@ -977,7 +1011,7 @@ static int write_launchers(install *in, job *j)
 		cinstall_buf__truncate(&dst, 0);
 		if (cinstall_scripts__launcher(&text, in->s->python, &eps->items[i]) < 0 ||
 		    cinstall_path__join(&dst, in->s->scripts, eps->items[i].name) < 0) {
-			error = cinstall_err__oom(&j->err);
+			error = cinstall_err__oom(j->err);
 			goto done;
 		}
 		if ((error = write_generated(in, j, dst.ptr, text.ptr, text.len, 0755, 1)) < 0)
@@ -1037,7 +1071,7 @@ static int write_metadata(install *in, job *j)
 	}
 	goto done;
 oom:
-	error = cinstall_err__oom(&j->err);
+	error = cinstall_err__oom(j->err);
 done:
 	cinstall_buf__release(&dst);
 	cinstall_buf__release(&text);
@@ -1083,17 +1117,17 @@ static void place(install *in, job *j)
 		goto done;
 	if (in->opts->flags & CINSTALL_INSTALL_STRICT_LINK_MODE)
 		lflags |= CINSTALL_LINKER_STRICT;
-	if ((error = cinstall_linker__new(&j->linker, &j->err, in->ctx, in->opts->link_mode, lflags, j->label)) < 0)
+	if ((error = cinstall_linker__new(&j->linker, j->err, in->ctx, in->opts->link_mode, lflags, j->label)) < 0)
 		goto done;
 	/* Move the installed version aside (by its RECORD). */
 	if (j->old) {
-		error = cinstall_uninstall__plan(&plan, &j->err, in->s, j->old);
+		error = cinstall_uninstall__plan(&plan, j->err, in->s, j->old);
 		if (error == CINSTALL_ENOTFOUND && !strcmp(j->old->dist_info, j->dist_info_dir)) {
 			/* Our own .dist-info without RECORD: an install of this very
 			 * wheel was killed before it finished.  Placing over it
 			 * completes it (what is there is replaced, file by file). */
-			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s; completing an interrupted install", j->err.msg);
-			cinstall_err__clear(&j->err);
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s; completing an interrupted install", j->err->msg);
+			cinstall_err__clear(j->err);
 			error = 0;
 		}
 		if (error < 0)
@@ -1105,13 +1139,13 @@ static void place(install *in, job *j)
 	/* Where every file goes, hashed and sorted: to tell a file this wheel
 	 * placed from one that was there (placed_here). */
 	if (!(j->keys = malloc((j->ndests ? j->ndests : 1) * sizeof(*j->keys)))) {
-		error = cinstall_err__oom(&j->err);
+		error = cinstall_err__oom(j->err);
 		goto done;
 	}
 	for (i = 0; i < j->ndests; i++) {
 		const char *dst = dest_dst(in, j, &j->dests[i]);
 		if (!dst) {
-			error = cinstall_err__oom(&j->err);
+			error = cinstall_err__oom(j->err);
 			goto done;
 		}
 		dst_hash(&j->keys[i], dst);
@@ -1219,7 +1253,7 @@ static int record_text(install *in, job *j, int fd, const char *dst)
 			goto oom;
 		if ((text.len >= RECORD_FLUSH || i + 1 == n) && text.len) {
 			if (cinstall_sys__write_all(fd, text.ptr, text.len) < 0) {
-				error = cinstall_err__os(&j->err, "cannot write '%s'", dst);
+				error = cinstall_err__os(j->err, "cannot write '%s'", dst);
 				goto done;
 			}
 			cinstall_buf__truncate(&text, 0);
@@ -1227,7 +1261,7 @@ static int record_text(install *in, job *j, int fd, const char *dst)
 	}
 	goto done;
 oom:
-	error = cinstall_err__oom(&j->err);
+	error = cinstall_err__oom(j->err);
 done:
 	free(rows);
 	cinstall_buf__release(&rels);
@@ -1246,19 +1280,19 @@ static int write_record(install *in, job *j, const char *dst)
 	if ((error = ensure_parent(j, dst, NULL)) < 0 || (error = clear_dst(in, j, dst)) < 0)
 		return error;
 	if (cinstall_link__dirname(dir, sizeof(dir), dst) < 0)
-		return cinstall_err__set(&j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': path is too long", dst);
+		return cinstall_err__set(j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': path is too long", dst);
 	if (!(lock = cinstall_ctx__dir_lock(in->ctx, dir)))
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	pthread_mutex_lock(lock);
 	for (tries = 0; fd < 0; tries++) {
 		if (cinstall_link__tmpname(tmp, sizeof(tmp), dst) < 0) {
-			error = cinstall_err__set(&j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': path is too long", dst);
+			error = cinstall_err__set(j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': path is too long", dst);
 			goto done;
 		}
 		fd = cinstall_sys__open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
 		created = fd >= 0;
 		if (fd < 0 && (errno != EEXIST || tries == 8)) {
-			error = cinstall_err__os(&j->err, "cannot create '%s'", tmp);
+			error = cinstall_err__os(j->err, "cannot create '%s'", tmp);
 			goto done;
 		}
 	}
@@ -1266,12 +1300,12 @@ static int write_record(install *in, job *j, const char *dst)
 		goto done;
 	if (cinstall_sys__close(fd) < 0) {
 		fd = -1;
-		error = cinstall_err__os(&j->err, "cannot write '%s'", dst);
+		error = cinstall_err__os(j->err, "cannot write '%s'", dst);
 		goto done;
 	}
 	fd = -1;
 	if (rename(tmp, dst) < 0) {
-		error = cinstall_err__os(&j->err, "cannot replace '%s'", dst);
+		error = cinstall_err__os(j->err, "cannot replace '%s'", dst);
 		goto done;
 	}
 	created = 0;
@@ -1344,7 +1378,7 @@ static void finish(install *in, job *j)
 		goto out;
 	if (cinstall_path__join(&dst, j->dist_info_dir, "RECORD") < 0 ||
 	    cinstall_uninstall__relpath(&rel, j->root_dir, dst.ptr) < 0 || add_row(j, rel.ptr, NULL, -1) < 0) {
-		error = cinstall_err__oom(&j->err);
+		error = cinstall_err__oom(j->err);
 		goto done;
 	}
 	error = write_record(in, j, dst.ptr);
@@ -1540,9 +1574,12 @@ static int compile_bytecode(install *in, cinstall_err *err)
 					char b64[CINSTALL_B64_MAX];
 					cinstall_buf rel = CINSTALL_BUF_INIT;
 					sha256_b64(b64, &j->sha, cinstall_buf__cstr(&pyc), pyc.len, &e, &herr);
+					cinstall_err scratch;
+					job_begin(j, &scratch);
 					if (herr == 0 && cinstall_uninstall__relpath(&rel, j->root_dir, p) == 0 &&
 					    add_row(j, rel.ptr, b64, (int64_t)pyc.len) == 0)
 						note_placed(j, p);
+					job_end(j);
 					cinstall_buf__release(&rel);
 				}
 			}
@@ -1734,6 +1771,7 @@ static void job_release(job *j)
 	free(j->moves);
 	cinstall_linker__free(j->linker);
 	cinstall_sha__free(j->sha);
+	free(j->saved);
 }
 
 static const char *action_name(int action)
@@ -1806,7 +1844,7 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 	run_parallel(&in, prepare);
 	for (i = 0; i < nwheels && !error; i++) {
 		if (in.jobs[i].error) {
-			cinstall_err__copy(&err, &in.jobs[i].err);
+			job_error(&err, &in.jobs[i]);
 			error = in.jobs[i].error;
 			break;
 		}
@@ -1866,7 +1904,7 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 		job *j = &in.jobs[i];
 		if (j->error) {
 			if (!error) {
-				cinstall_err__copy(&err, &j->err);
+				job_error(&err, j);
 				error = j->error;
 			}
 			continue;
