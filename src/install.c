@@ -673,7 +673,8 @@ static void prepare(install *in, job *j)
 	}
 	if (j->action != ACT_UNCHANGED && (error = map_files(in, j)) == 0)
 		error = read_entry_points(j);
-	if (error == 0 && j->action != ACT_UNCHANGED)
+	/* One wheel cannot conflict with another: nothing to register. */
+	if (error == 0 && j->action != ACT_UNCHANGED && in->n > 1)
 		error = register_files(in, j);
 	if (error == 0 && (o->flags & CINSTALL_INSTALL_NO_CACHE))
 		/* place() reads it back, as from a cache entry. */

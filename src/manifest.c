@@ -144,9 +144,16 @@ void cinstall_manifest__sort(cinstall_manifest *m)
 {
 	cinstall_manifest_file *shrunk;
 
+	size_t i;
+
 	if (!m->nfiles)
 		return;
-	qsort(m->files, m->nfiles, sizeof(*m->files), cmp_files);
+	/* Read back from MANIFEST they are sorted already: no sort, and no
+	 * buffer of qsort's. */
+	for (i = 1; i < m->nfiles && cmp_files(&m->files[i - 1], &m->files[i]) <= 0; i++)
+		;
+	if (i < m->nfiles)
+		qsort(m->files, m->nfiles, sizeof(*m->files), cmp_files);
 	if ((shrunk = realloc(m->files, m->nfiles * sizeof(*m->files))))
 		m->files = shrunk;
 }

@@ -36,7 +36,8 @@
 #include "wheel.h"
 
 #define READ_BLOCK ((size_t)1 << 20)          /* libarchive's reads from the wheel */
-#define HASH_BLOCK ((size_t)1 << 20)          /* our reads when hashing files */
+#define HASH_BLOCK ((size_t)64 << 10)         /* our reads when hashing files (below malloc's
+                                                 * mmap threshold: reused, not mapped anew) */
 #define RATIO_FLOOR ((uint64_t)16 << 20)      /* the ratio limit applies above this total */
 #define MAX_WHEEL_FILE ((size_t)1 << 20)      /* WHEEL */
 #define MAX_HEADERS ((size_t)4 << 20)         /* METADATA's headers */
