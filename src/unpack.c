@@ -8,8 +8,14 @@
  * so files are compared with it after the pass, from the digests kept for
  * the manifest; only files RECORD hashes with sha384/sha512 are read back
  * from the tree once.  WHEEL, METADATA and RECORD are read back from the
- * tree (they are small, and were just written) so that no file is ever
- * held in memory while streaming.
+ * tree (they were just written) so that no file is ever held in memory
+ * while streaming; RECORD a block at a time, each row checked as it is
+ * read against the files, sorted into the manifest and found by binary
+ * search.  No table of names: the tree refuses a name written twice.
+ *
+ * Memory, per file of the wheel: the manifest entry (72 bytes and the
+ * path) and libarchive's central directory entry (~144 bytes), which is
+ * freed with the archive before RECORD is read.
  */
 #include "unpack.h"
 
