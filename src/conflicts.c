@@ -1,9 +1,9 @@
 /* conflicts.c - conflict detection between distributions (see conflicts.h).
  *
- * Registering only appends: one 64-byte entry per file and per directory
+ * Registering only appends: one 48-byte entry per file and per directory
  * (a file's parents, each once per distribution where consecutive files
- * share them), the path copied once into an arena (a directory's entry
- * points at a prefix of its file's copy).  Listing sorts the entries by
+ * share them), the path copied once into one buffer (a directory's entry
+ * is a prefix of its file's copy).  Listing sorts the entries by
  * (path, tag, order of registration) and compares each entry of a path
  * with the first, as a hash table filled in that order would: callers
  * registering from several threads give tags in the order they mean.
@@ -29,22 +29,16 @@ typedef struct dist_name {
 /* A path someone installs: a file, or a directory (a parent of a file). */
 typedef struct entry {
 	uint64_t hash;          /* XXH3-64 of the path: sorts before the bytes */
-	const char *path;       /* in the arena; `len` bytes (no NUL for a directory) */
+	uint64_t tag;           /* the caller's (add_tagged), else the order of registration */
 	uint64_t size;
-	uint64_t tag;           /* the caller's (cinstall_conflicts__add_tagged) */
-	unsigned char xxh3[16];
-	uint32_t len;
-	uint32_t dist;
-	uint32_t seq;           /* order of registration */
-	uint8_t is_dir, has_xxh;
+	uint64_t content;       /* 64 bits of the XXH3-128, when known */
+	uint32_t off, len;      /* the path: `len` bytes at paths + off */
+	uint32_t dist : 30;
+	uint32_t is_dir : 1;
+	uint32_t has_xxh : 1;
 } entry;
 
-/* Blocks of the path arena. */
-typedef struct block {
-	struct block *next;
-	size_t used, cap;
-	char data[];
-} block;
+#define MAX_DISTS ((uint32_t)1 << 30)
 
 struct cinstall_conflicts {
 	dist_name *dists;
@@ -52,12 +46,12 @@ struct cinstall_conflicts {
 	uint32_t ndists, capdists;
 	entry *e;
 	size_t n, cap;
-	block *arena;
+	char *paths;            /* every path registered, one after another */
+	size_t plen, pcap;
 	/* The last file registered: parents it shares with the next file of
 	 * the same distribution are not registered again. */
 	uint32_t last_dist;
-	const char *last_path;
-	size_t last_len;
+	size_t last_off, last_len;
 };
 
 int cinstall_conflicts__new(cinstall_conflicts **out)
@@ -68,29 +62,24 @@ int cinstall_conflicts__new(cinstall_conflicts **out)
 	return *out ? 0 : CINSTALL_ENOMEM;
 }
 
-static const char *keep(cinstall_conflicts *c, const char *s, size_t len)
+/* Append the path; its offset, or -1 when out of memory (or past 4 GiB). */
+static int64_t keep(cinstall_conflicts *c, const char *s, size_t len)
 {
-	block *b = c->arena;
-	char *out;
+	size_t off = c->plen;
 
-	if (!b || b->cap - b->used < len + 1) {
-		size_t cap = b ? b->cap * 2 : 1024;
-		if (cap > ((size_t)64 << 10))
-			cap = (size_t)64 << 10;
-		if (cap < len + 1)
-			cap = len + 1;
-		if (!(b = malloc(sizeof(*b) + cap)))
-			return NULL;
-		b->used = 0;
-		b->cap = cap;
-		b->next = c->arena;
-		c->arena = b;
+	if (c->pcap - c->plen < len) {
+		size_t ncap = c->pcap ? c->pcap * 2 : 4096;
+		char *p;
+		while (ncap - c->plen < len)
+			ncap *= 2;
+		if (ncap > UINT32_MAX || !(p = realloc(c->paths, ncap)))
+			return -1;
+		c->paths = p;
+		c->pcap = ncap;
 	}
-	out = b->data + b->used;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	b->used += len + 1;
-	return out;
+	memcpy(c->paths + off, s, len);
+	c->plen += len;
+	return (int64_t)off;
 }
 
 static int intern(uint32_t *out, cinstall_conflicts *c, const char *dist)
@@ -102,6 +91,8 @@ static int intern(uint32_t *out, cinstall_conflicts *c, const char *dist)
 		*out = d->id;
 		return 0;
 	}
+	if (c->ndists == MAX_DISTS)
+		return CINSTALL_ENOMEM;
 	if (c->ndists == c->capdists) {
 		uint32_t ncap = c->capdists ? c->capdists * 2 : 16;
 		dist_name **p = realloc(c->by_id, ncap * sizeof(*p));
@@ -132,9 +123,8 @@ static entry *push(cinstall_conflicts *c)
 		c->e = e;
 		c->cap = ncap;
 	}
-	e = &c->e[c->n];
+	e = &c->e[c->n++];
 	memset(e, 0, sizeof(*e));
-	e->seq = (uint32_t)c->n++;
 	return e;
 }
 
@@ -142,6 +132,7 @@ int cinstall_conflicts__add_tagged(cinstall_conflicts *c, const char *dist, cons
                                    const unsigned char *xxh3, uint64_t tag)
 {
 	const char *path;
+	int64_t off;
 	uint32_t d;
 	entry *e;
 	size_t len, plen;
@@ -151,16 +142,17 @@ int cinstall_conflicts__add_tagged(cinstall_conflicts *c, const char *dist, cons
 	if (intern(&d, c, dist) < 0)
 		return CINSTALL_ENOMEM;
 	len = strlen(relpath);
-	if (len > UINT32_MAX || !(path = keep(c, relpath, len)) || !(e = push(c)))
+	if (len > UINT32_MAX || (off = keep(c, relpath, len)) < 0 || !(e = push(c)))
 		return CINSTALL_ENOMEM;
+	path = c->paths + off;
 	e->hash = XXH3_64bits(path, len);
-	e->path = path;
+	e->off = (uint32_t)off;
 	e->len = (uint32_t)len;
 	e->size = size;
 	e->tag = tag;
 	e->dist = d;
 	if (xxh3) {
-		memcpy(e->xxh3, xxh3, 16);
+		memcpy(&e->content, xxh3, sizeof(e->content));
 		e->has_xxh = 1;
 	}
 	/* Its parents, but those of the last file of this distribution. */
@@ -170,20 +162,20 @@ int cinstall_conflicts__add_tagged(cinstall_conflicts *c, const char *dist, cons
 		if (plen <= 1)
 			break;
 		plen--; /* the parent, without its '/' */
-		if (c->last_dist == d && c->last_len > plen && c->last_path[plen] == '/' &&
-		    !memcmp(c->last_path, path, plen))
+		if (c->last_dist == d && c->last_len > plen && c->paths[c->last_off + plen] == '/' &&
+		    !memcmp(c->paths + c->last_off, path, plen))
 			break; /* so are its own parents */
 		if (!(e = push(c)))
 			return CINSTALL_ENOMEM;
 		e->hash = XXH3_64bits(path, plen);
-		e->path = path;
+		e->off = (uint32_t)off;
 		e->len = (uint32_t)plen;
 		e->tag = tag;
 		e->dist = d;
 		e->is_dir = 1;
 	}
 	c->last_dist = d;
-	c->last_path = path;
+	c->last_off = (size_t)off;
 	c->last_len = len;
 	return 0;
 }
@@ -209,37 +201,44 @@ int cinstall_conflicts__add(cinstall_conflicts *c, const char *dist, const char 
 		if (i < 32 || xxh3[32])
 			xxh3 = NULL; /* not a hash: compare by size only */
 	}
-	return cinstall_conflicts__add_tagged(c, dist, relpath, size, xxh3 ? bin : NULL, 0);
+	/* Untagged: in the order of registration. */
+	return cinstall_conflicts__add_tagged(c, dist, relpath, size, xxh3 ? bin : NULL, c->n);
 }
 
-static int cmp_entry(const void *a, const void *b)
+/* qsort has no payload: entries are compared with the paths of this
+ * table, passed through qsort_r. */
+static int cmp_entry(const void *a, const void *b, void *payload)
 {
 	const entry *x = a, *y = b;
+	const char *paths = payload;
 	int r;
 
 	if (x->hash != y->hash)
 		return x->hash < y->hash ? -1 : 1;
 	if (x->len != y->len)
 		return x->len < y->len ? -1 : 1;
-	if ((r = memcmp(x->path, y->path, x->len)) != 0)
+	if ((r = memcmp(paths + x->off, paths + y->off, x->len)) != 0)
 		return r;
 	if (x->tag != y->tag)
 		return x->tag < y->tag ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	/* A file's parents share its tag; a file and its parent never share a path. */
+	return 0;
 }
 
-static int same_path(const entry *x, const entry *y)
+static int same_path(const cinstall_conflicts *c, const entry *x, const entry *y)
 {
-	return x->hash == y->hash && x->len == y->len && !memcmp(x->path, y->path, x->len);
+	return x->hash == y->hash && x->len == y->len && !memcmp(c->paths + x->off, c->paths + y->off, x->len);
 }
 
+/* Equal sizes, and equal hashes where both sides have one (64 bits of the
+ * XXH3-128: the same file by any accident's odds). */
 static int same_content(const entry *x, const entry *y)
 {
 	if (x->size != y->size)
 		return 0;
 	if (!x->has_xxh || !y->has_xxh)
 		return 1;
-	return !memcmp(x->xxh3, y->xxh3, 16);
+	return x->content == y->content;
 }
 
 /* Sort once; later calls find it sorted. */
@@ -248,11 +247,11 @@ static void sort_entries(cinstall_conflicts *c)
 	size_t i;
 
 	for (i = 1; i < c->n; i++)
-		if (cmp_entry(&c->e[i - 1], &c->e[i]) > 0)
+		if (cmp_entry(&c->e[i - 1], &c->e[i], c->paths) > 0)
 			break;
 	if (i < c->n)
-		qsort(c->e, c->n, sizeof(*c->e), cmp_entry);
-	c->last_dist = UINT32_MAX; /* last_path still points into the arena, but is no longer "last" */
+		qsort_r(c->e, c->n, sizeof(*c->e), cmp_entry, c->paths);
+	c->last_dist = UINT32_MAX; /* sorted: the last file registered is no longer at the end */
 }
 
 static int cmp_conflict(const void *a, const void *b)
@@ -279,7 +278,7 @@ static int walk(cinstall_conflicts *c, found_fn fn, void *payload)
 	sort_entries(c);
 	while (i < c->n) {
 		const entry *first = &c->e[i];
-		for (k = i + 1; k < c->n && same_path(first, &c->e[k]); k++)
+		for (k = i + 1; k < c->n && same_path(c, first, &c->e[k]); k++)
 			;
 		for (m = i + 1; m < k; m++) {
 			const entry *x = &c->e[m];
@@ -328,7 +327,7 @@ static int add_found(const entry *first, const entry *other, void *payload)
 		k->cap = ncap;
 	}
 	cf = &k->list[k->n];
-	cf->path = strndup(first->path, first->len);
+	cf->path = strndup(k->c->paths + first->off, first->len);
 	cf->dist_a = strdup(k->c->by_id[first->dist]->name);
 	cf->dist_b = strdup(k->c->by_id[other->dist]->name);
 	k->n++;
@@ -365,7 +364,7 @@ void cinstall_conflicts__each_shared(cinstall_conflicts *c, void (*fn)(uint64_t 
 	while (i < c->n) {
 		const entry *first = &c->e[i];
 		int several = 0;
-		for (k = i + 1; k < c->n && same_path(first, &c->e[k]); k++)
+		for (k = i + 1; k < c->n && same_path(c, first, &c->e[k]); k++)
 			if (c->e[k].dist != first->dist && !c->e[k].is_dir)
 				several = 1;
 		if (several && !first->is_dir)
@@ -393,14 +392,10 @@ void cinstall_conflicts__free_list(cinstall_conflict *list, size_t n)
 void cinstall_conflicts__free(cinstall_conflicts *c)
 {
 	dist_name *d, *dtmp;
-	block *b, *next;
 
 	if (!c)
 		return;
-	for (b = c->arena; b; b = next) {
-		next = b->next;
-		free(b);
-	}
+	free(c->paths);
 	free(c->e);
 	HASH_ITER(hh, c->dists, d, dtmp) {
 		HASH_DEL(c->dists, d);

@@ -11,7 +11,7 @@
  * Identical files (the same namespace package __init__.py in two wheels)
  * and directories shared by several distributions are not conflicts.
  * Each conflicting distribution is paired with the first one to register
- * the path.  Cost: registering appends a 64-byte entry per file and per
+ * the path.  Cost: registering appends a 48-byte entry per file and per
  * directory (a parent already registered with the previous file of the
  * same distribution is not registered again) and copies the path once;
  * listing sorts the entries once, O(n log n).

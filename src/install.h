@@ -8,7 +8,7 @@
  *      a temporary directory on the target), check Requires-Python, decide
  *      installed / unchanged / replaced, map every file to its destination
  *      and register it for the conflict check; then drop the manifest's
- *      files (with many wheels, only the conflict entries are held: 64
+ *      files (with many wheels, only the conflict entries are held: 48
  *      bytes and the path per file);
  *   3. conflicts between the wheels (warnings, or an error before placing);
  *   4. per wheel, in parallel: read the manifest back, stash what it
