@@ -448,6 +448,42 @@ static void test_cache__manifest_round_trip(void)
 	CHECK(back == NULL);
 }
 
+/* Paths in the manifest's arena: any length, stable, freed with it. */
+static void test_cache__manifest_arena(void)
+{
+	cinstall_manifest *m = calloc(1, sizeof(*m));
+	const char *kept[3000];
+	char name[64], *big = malloc(100000);
+	const char *b;
+	size_t i;
+
+	CHECK(m != NULL && big != NULL);
+	if (!m || !big)
+		return;
+	memset(big, 'x', 99999);
+	big[99999] = '\0';
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "pkg/sub%zu/mod%zu.py", i % 7, i);
+		kept[i] = cinstall_manifest__intern(m, name, strlen(name));
+		CHECK(kept[i] != NULL);
+		if (i == 1500) {
+			b = cinstall_manifest__intern(m, big, 99999);
+			CHECK(b != NULL && strlen(b) == 99999);
+		}
+	}
+	for (i = 0; i < 3000; i += 499) {
+		snprintf(name, sizeof(name), "pkg/sub%zu/mod%zu.py", i % 7, i);
+		CHECK_STR(kept[i], name);
+	}
+	/* Not NUL-terminated input: the copy is. */
+	CHECK_STR(cinstall_manifest__intern(m, "abcdef", 3), "abc");
+	cinstall_manifest__drop_files(m);
+	CHECK(m->arena == NULL && m->files == NULL && m->nfiles == 0);
+	CHECK_STR(cinstall_manifest__intern(m, "again", 5), "again");
+	cinstall_manifest__free(m);
+	free(big);
+}
+
 static const cinstall_test tests[] = {
 	TEST(test_cache__layout_and_tag),
 	TEST(test_cache__info_counts),
@@ -460,6 +496,7 @@ static const cinstall_test tests[] = {
 	TEST(test_cache__dedupe_disk_usage),
 	TEST(test_cache__concurrent_threads_one_entry),
 	TEST(test_cache__manifest_round_trip),
+	TEST(test_cache__manifest_arena),
 	{ NULL, NULL }
 };
 
