@@ -357,7 +357,7 @@ static int map_files(install *in, job *j)
 	size_t i, joined, dlen = m->data_dir ? strlen(m->data_dir) : 0, ilen = strlen(m->dist_info);
 	const char *base, *rest;
 	char key[32];
-	int error = 0;
+	int error = 0, clean_root;
 
 	j->root_dir = m->root_is_purelib ? in->s->purelib : in->s->platlib;
 	if (cinstall_path__join(&b, j->root_dir, m->dist_info) < 0 ||
@@ -372,6 +372,13 @@ static int map_files(install *in, job *j)
 	j->ndests = 0;
 	if (!(j->dests = calloc(m->nfiles ? m->nfiles : 1, sizeof(*j->dests))))
 		goto oom;
+	/* An absolute root that normalising leaves alone: then <root>/<p>,
+	 * left alone too, has the RECORD path <p>. */
+	cinstall_buf__truncate(&b, 0);
+	if (cinstall_buf__puts(&b, j->root_dir) < 0)
+		goto oom;
+	cinstall_uninstall__normalize(b.ptr);
+	clean_root = j->root_dir[0] == '/' && !strcmp(b.ptr, j->root_dir) && strlen(j->root_dir) > 1;
 	for (i = 0; i < m->nfiles; i++) {
 		const cinstall_manifest_file *f = &m->files[i];
 		dest *d = &j->dests[j->ndests];
@@ -442,11 +449,16 @@ static int map_files(install *in, job *j)
 			goto done;
 		}
 		if (d->base == BASE_ROOT && b.len == joined) {
-			/* Nothing to normalise: the RECORD path is the wheel's. */
-			cinstall_buf__truncate(&rel, 0);
-			if (cinstall_uninstall__relpath(&rel, j->root_dir, b.ptr) < 0)
-				goto oom;
-			d->plain = !strcmp(rel.ptr, f->path);
+			/* Nothing to normalise: the RECORD path is the wheel's (below
+			 * a root that is normalised itself, as most are: else ask). */
+			if (clean_root) {
+				d->plain = 1;
+			} else {
+				cinstall_buf__truncate(&rel, 0);
+				if (cinstall_uninstall__relpath(&rel, j->root_dir, b.ptr) < 0)
+					goto oom;
+				d->plain = !strcmp(rel.ptr, f->path);
+			}
 		}
 		j->ndests++;
 	}

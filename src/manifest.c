@@ -120,7 +120,16 @@ void cinstall_manifest__xxh3_hex(char out[CINSTALL_XXH_HEX], const cinstall_mani
 	out[2 * CINSTALL_XXH3_LEN] = '\0';
 }
 
-static int hexval(char c);
+static inline int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
 int cinstall_manifest__xxh3_parse(unsigned char out[CINSTALL_XXH3_LEN], const char *hex)
 {
@@ -133,6 +142,44 @@ int cinstall_manifest__xxh3_parse(unsigned char out[CINSTALL_XXH3_LEN], const ch
 		out[i] = (unsigned char)(hi * 16 + lo);
 	}
 	return hex[2 * CINSTALL_XXH3_LEN] == '\0' ? 0 : -1;
+}
+
+static inline int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+/* A SHA-256 as this file writes it: exactly 43 urlsafe base64 digits, the
+ * last one's low 2 bits 0.  0, or -1 for anything else (which the general
+ * decoder then reads). */
+static int sha256_parse(unsigned char out[CINSTALL_SHA256_LEN], const char *b64)
+{
+	uint32_t acc = 0;
+	size_t i, o = 0;
+	int bits = 0;
+
+	for (i = 0; i < 43; i++) {
+		int v = b64val(b64[i]);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return b64[43] == '\0' && o == CINSTALL_SHA256_LEN && (acc & ((1u << bits) - 1)) == 0 ? 0 : -1;
 }
 
 static int cmp_files(const void *a, const void *b)
@@ -301,17 +348,6 @@ done:
 /* Reading                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Undo put_escaped in place; the new length, or -1 on a bad escape. */
 static long unescape_in_place(char *s)
 {
@@ -380,12 +416,13 @@ static int parse_file_line(cinstall_manifest *m, cinstall_manifest_file *f, char
 	if (!(end = strchr(xxh, ' ')) || end - xxh != 32)
 		return -1;
 	*end = '\0';
-	if (!is_hex(xxh, 32))
+	if (sha256_parse(f->sha256, sha) < 0) {
+		if (cinstall_hash__b64url_decode(digest, sizeof(digest), sha) != CINSTALL_SHA256_LEN)
+			return -1;
+		memcpy(f->sha256, digest, CINSTALL_SHA256_LEN);
+	}
+	if (cinstall_manifest__xxh3_parse(f->xxh3, xxh) < 0)
 		return -1;
-	if (cinstall_hash__b64url_decode(digest, sizeof(digest), sha) != CINSTALL_SHA256_LEN ||
-	    cinstall_manifest__xxh3_parse(f->xxh3, xxh) < 0)
-		return -1;
-	memcpy(f->sha256, digest, CINSTALL_SHA256_LEN);
 	f->mode = (uint32_t)mode;
 	f->size = size;
 	if ((len = unescape_in_place(end + 1)) <= 0)
