@@ -739,8 +739,10 @@ static int verify_file(cinstall_err *err, cinstall_ctx *ctx, verify_state *s, co
 	}
 	close(fd);
 	cinstall_hash__b64url(b64, d, cinstall_sha__final(s->sha, d));
-	if (total != f->size || strcmp(b64, f->sha256)) {
-		snprintf(msg, sizeof(msg), "sha256 does not match the manifest (expected %s, got %s)", f->sha256, b64);
+	if (total != f->size || memcmp(d, f->sha256, CINSTALL_SHA256_LEN)) {
+		char want[CINSTALL_B64_MAX];
+		cinstall_manifest__sha256_b64(want, f);
+		snprintf(msg, sizeof(msg), "sha256 does not match the manifest (expected %s, got %s)", want, b64);
 		damage(ctx, key, m, f->path, msg);
 		return 0;
 	}
@@ -972,7 +974,7 @@ static uint64_t mtime_ns(const struct stat *st)
 static int object_matches(int fd, const cinstall_manifest_file *f, cinstall_xxh *x, unsigned char *buf, size_t cap,
                           uint64_t *mtime)
 {
-	char hex[CINSTALL_XXH_HEX];
+	char hex[CINSTALL_XXH_HEX], want[CINSTALL_XXH_HEX];
 	struct stat st;
 	ssize_t n;
 
@@ -986,7 +988,8 @@ static int object_matches(int fd, const cinstall_manifest_file *f, cinstall_xxh 
 	if (n < 0)
 		return 0;
 	cinstall_xxh__final_hex(x, hex);
-	return !strcmp(hex, f->xxh3);
+	cinstall_manifest__xxh3_hex(want, f);
+	return !strcmp(hex, want);
 }
 
 /* Errors of link(2) that mean "this file system will not do it". */
@@ -1007,7 +1010,7 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 }
 
 int cinstall_cache__dedupe_paths(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
-                                 const char *dir, char *const *paths, size_t npaths)
+                                 const char *dir, const char *const *paths, size_t npaths)
 {
 	cinstall_buf obj = CINSTALL_BUF_INIT, file = CINSTALL_BUF_INIT, tmp = CINSTALL_BUF_INIT, aside = CINSTALL_BUF_INIT;
 	cinstall_xxh *x = NULL;
@@ -1029,16 +1032,18 @@ int cinstall_cache__dedupe_paths(uint64_t *out_saved, cinstall_err *err, cinstal
 	base = obj.len;
 	for (i = 0; i < npaths; i++) {
 		const cinstall_manifest_file *f = &m->files[i];
+		char xh[CINSTALL_XXH_HEX];
 
 		if (paths && !(f = bsearch(paths[i], m->files, m->nfiles, sizeof(*m->files), cmp_file_path)))
 			continue;
+		cinstall_manifest__xxh3_hex(xh, f);
 		cinstall_buf__truncate(&file, 0);
 		if (cinstall_buf__printf(&file, "%s/tree/%s", dir, f->path) < 0)
 			goto oom;
 		if (linking && shareable(m, f)) {
-			unsigned int xx = (unsigned int)(unsigned char)f->xxh3[0] * 31u + (unsigned char)f->xxh3[1];
+			unsigned int xx = (unsigned int)(unsigned char)xh[0] * 31u + (unsigned char)xh[1];
 			cinstall_buf__truncate(&obj, base);
-			if (cinstall_buf__printf(&obj, "%.2s", f->xxh3) < 0)
+			if (cinstall_buf__printf(&obj, "%.2s", xh) < 0)
 				goto oom;
 			xx %= 8192;
 			if (made[xx / 8] & (1u << (xx % 8)))
@@ -1053,7 +1058,7 @@ int cinstall_cache__dedupe_paths(uint64_t *out_saved, cinstall_err *err, cinstal
 					linking = 0;
 				}
 			}
-			if (cinstall_buf__printf(&obj, "/%s-%o", f->xxh3 + 2, (unsigned)f->mode) < 0)
+			if (cinstall_buf__printf(&obj, "/%s-%o", xh + 2, (unsigned)f->mode) < 0)
 				goto oom;
 			for (tries = 0; linking && tries < 4; tries++) {
 				/* No object yet: ours becomes it.  (Tried first: files

@@ -142,7 +142,7 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 /* The same for only the files of m named in `paths` (sorted or not; m's
  * files are sorted by path): those the unpacker wrote itself. */
 int cinstall_cache__dedupe_paths(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
-                                 const char *dir, char *const *paths, size_t npaths);
+                                 const char *dir, const char *const *paths, size_t npaths);
 
 /* While unpacking: a file whose bytes are already an object is linked
  * from it instead of written.  One cinstall_cache_sharer per thread. */

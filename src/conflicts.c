@@ -1,4 +1,13 @@
-/* conflicts.c - conflict detection between distributions (see conflicts.h). */
+/* conflicts.c - conflict detection between distributions (see conflicts.h).
+ *
+ * Registering only appends: one 48-byte entry per file and per directory
+ * (a file's parents, each once per distribution where consecutive files
+ * share them), the path copied once into one buffer (a directory's entry
+ * is a prefix of its file's copy).  Listing sorts the entries by
+ * (path, tag, order of registration) and compares each entry of a path
+ * with the first, as a hash table filled in that order would: callers
+ * registering from several threads give tags in the order they mean.
+ */
 #include "conflicts.h"
 
 #include <stdio.h>
@@ -7,149 +16,242 @@
 
 #include "hash.h"
 #include "uthash/uthash.h"
+#define XXH_INLINE_ALL
+#include "xxhash/xxhash.h"
 
-/* A distribution name, interned so entries share one copy. */
+/* A distribution name, interned: entries refer to it by number. */
 typedef struct dist_name {
 	char *name;
+	uint32_t id;
 	UT_hash_handle hh;
 } dist_name;
 
 /* A path someone installs: a file, or a directory (a parent of a file). */
 typedef struct entry {
-	char *path;
-	const char *dist;      /* the first to register it */
+	uint64_t hash;          /* XXH3-64 of the path: sorts before the bytes */
+	uint64_t tag;           /* the caller's (add_tagged), else the order of registration */
 	uint64_t size;
-	char xxh3[CINSTALL_XXH_HEX];
-	int is_dir;
-	UT_hash_handle hh;
+	uint64_t content;       /* 64 bits of the XXH3-128, when known */
+	uint32_t off, len;      /* the path: `len` bytes at paths + off */
+	uint32_t dist : 30;
+	uint32_t is_dir : 1;
+	uint32_t has_xxh : 1;
 } entry;
 
-/* One conflict, kept until listed. */
-typedef struct found {
-	const char *path;      /* borrowed from the entry */
-	const char *dist_a, *dist_b;
-	struct found *next;
-} found;
+#define MAX_DISTS ((uint32_t)1 << 30)
 
 struct cinstall_conflicts {
 	dist_name *dists;
-	entry *paths;
-	found *found;
-	size_t nfound;
+	dist_name **by_id;
+	uint32_t ndists, capdists;
+	entry *e;
+	size_t n, cap;
+	char *paths;            /* every path registered, one after another */
+	size_t plen, pcap;
+	/* The last file registered: parents it shares with the next file of
+	 * the same distribution are not registered again. */
+	uint32_t last_dist;
+	size_t last_off, last_len;
 };
 
 int cinstall_conflicts__new(cinstall_conflicts **out)
 {
 	*out = calloc(1, sizeof(**out));
+	if (*out)
+		(*out)->last_dist = UINT32_MAX;
 	return *out ? 0 : CINSTALL_ENOMEM;
 }
 
-static const char *intern(cinstall_conflicts *c, const char *dist)
+/* Append the path; its offset, or -1 when out of memory (or past 4 GiB). */
+static int64_t keep(cinstall_conflicts *c, const char *s, size_t len)
+{
+	size_t off = c->plen;
+
+	if (c->pcap - c->plen < len) {
+		size_t ncap = c->pcap ? c->pcap * 2 : 4096;
+		char *p;
+		while (ncap - c->plen < len)
+			ncap *= 2;
+		if (ncap > UINT32_MAX || !(p = realloc(c->paths, ncap)))
+			return -1;
+		c->paths = p;
+		c->pcap = ncap;
+	}
+	memcpy(c->paths + off, s, len);
+	c->plen += len;
+	return (int64_t)off;
+}
+
+static int intern(uint32_t *out, cinstall_conflicts *c, const char *dist)
 {
 	dist_name *d;
 
 	HASH_FIND_STR(c->dists, dist, d);
-	if (d)
-		return d->name;
+	if (d) {
+		*out = d->id;
+		return 0;
+	}
+	if (c->ndists == MAX_DISTS)
+		return CINSTALL_ENOMEM;
+	if (c->ndists == c->capdists) {
+		uint32_t ncap = c->capdists ? c->capdists * 2 : 16;
+		dist_name **p = realloc(c->by_id, ncap * sizeof(*p));
+		if (!p)
+			return CINSTALL_ENOMEM;
+		c->by_id = p;
+		c->capdists = ncap;
+	}
 	if (!(d = calloc(1, sizeof(*d))) || !(d->name = strdup(dist))) {
 		free(d);
-		return NULL;
-	}
-	HASH_ADD_KEYPTR(hh, c->dists, d->name, strlen(d->name), d);
-	return d->name;
-}
-
-static int record(cinstall_conflicts *c, const char *path, const char *a, const char *b)
-{
-	found *f;
-
-	/* A pair is reported once per path (a distribution may clash with
-	 * another's directory through many files). */
-	for (f = c->found; f && f->path == path; f = f->next)
-		if (f->dist_a == a && f->dist_b == b)
-			return 0;
-	if (!(f = malloc(sizeof(*f))))
 		return CINSTALL_ENOMEM;
-	f->path = path;
-	f->dist_a = a;
-	f->dist_b = b;
-	f->next = c->found;
-	c->found = f;
-	c->nfound++;
+	}
+	d->id = c->ndists;
+	c->by_id[c->ndists++] = d;
+	HASH_ADD_KEYPTR(hh, c->dists, d->name, strlen(d->name), d);
+	*out = d->id;
 	return 0;
 }
 
-static entry *new_entry(const char *path, size_t len, const char *dist)
+static entry *push(cinstall_conflicts *c)
 {
-	entry *e = calloc(1, sizeof(*e));
+	entry *e;
 
-	if (!e || !(e->path = strndup(path, len))) {
-		free(e);
-		return NULL;
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap + c->cap / 2 : 256;
+		if (!(e = realloc(c->e, ncap * sizeof(*e))))
+			return NULL;
+		c->e = e;
+		c->cap = ncap;
 	}
-	e->dist = dist;
+	e = &c->e[c->n++];
+	memset(e, 0, sizeof(*e));
 	return e;
 }
 
-static int same_content(const entry *e, uint64_t size, const char *xxh3)
+int cinstall_conflicts__add_tagged(cinstall_conflicts *c, const char *dist, const char *relpath, uint64_t size,
+                                   const unsigned char *xxh3, uint64_t tag)
 {
-	if (e->size != size)
-		return 0;
-	if (!e->xxh3[0] || !xxh3 || !*xxh3)
-		return 1;
-	return !strcmp(e->xxh3, xxh3);
-}
-
-int cinstall_conflicts__add(cinstall_conflicts *c, const char *dist, const char *relpath,
-                            uint64_t size, const char *xxh3)
-{
-	const char *d;
+	const char *path;
+	int64_t off;
+	uint32_t d;
 	entry *e;
-	size_t len;
-	int r;
+	size_t len, plen;
 
 	if (!dist || !*dist || !relpath || !*relpath)
 		return CINSTALL_EINVAL;
-	if (!(d = intern(c, dist)))
+	if (intern(&d, c, dist) < 0)
 		return CINSTALL_ENOMEM;
-
-	/* The file itself. */
 	len = strlen(relpath);
-	HASH_FIND(hh, c->paths, relpath, len, e);
-	if (e) {
-		if (e->dist == d)
-			return 0;
-		if (e->is_dir || !same_content(e, size, xxh3))
-			return record(c, e->path, e->dist, d);
-		return 0;
-	}
-	if (!(e = new_entry(relpath, len, d)))
+	if (len > UINT32_MAX || (off = keep(c, relpath, len)) < 0 || !(e = push(c)))
 		return CINSTALL_ENOMEM;
+	path = c->paths + off;
+	e->hash = XXH3_64bits(path, len);
+	e->off = (uint32_t)off;
+	e->len = (uint32_t)len;
 	e->size = size;
-	if (xxh3)
-		snprintf(e->xxh3, sizeof(e->xxh3), "%s", xxh3);
-	HASH_ADD_KEYPTR(hh, c->paths, e->path, len, e);
-
-	/* Its parents, until one is known: a known directory's parents are
-	 * known too; a known file is a file-vs-directory clash. */
-	while (len > 0) {
-		while (len > 0 && relpath[len - 1] != '/')
-			len--;
-		if (len <= 1)
-			break;
-		len--; /* the parent, without its '/' */
-		HASH_FIND(hh, c->paths, relpath, len, e);
-		if (e) {
-			if (!e->is_dir && e->dist != d && (r = record(c, e->path, e->dist, d)) < 0)
-				return r;
-			break;
-		}
-		if (!(e = new_entry(relpath, len, d)))
-			return CINSTALL_ENOMEM;
-		e->is_dir = 1;
-		HASH_ADD_KEYPTR(hh, c->paths, e->path, len, e);
+	e->tag = tag;
+	e->dist = d;
+	if (xxh3) {
+		memcpy(&e->content, xxh3, sizeof(e->content));
+		e->has_xxh = 1;
 	}
+	/* Its parents, but those of the last file of this distribution. */
+	for (plen = len; plen > 0;) {
+		while (plen > 0 && path[plen - 1] != '/')
+			plen--;
+		if (plen <= 1)
+			break;
+		plen--; /* the parent, without its '/' */
+		if (c->last_dist == d && c->last_len > plen && c->paths[c->last_off + plen] == '/' &&
+		    !memcmp(c->paths + c->last_off, path, plen))
+			break; /* so are its own parents */
+		if (!(e = push(c)))
+			return CINSTALL_ENOMEM;
+		e->hash = XXH3_64bits(path, plen);
+		e->off = (uint32_t)off;
+		e->len = (uint32_t)plen;
+		e->tag = tag;
+		e->dist = d;
+		e->is_dir = 1;
+	}
+	c->last_dist = d;
+	c->last_off = (size_t)off;
+	c->last_len = len;
 	return 0;
+}
+
+int cinstall_conflicts__add(cinstall_conflicts *c, const char *dist, const char *relpath, uint64_t size,
+                            const char *xxh3)
+{
+	unsigned char bin[16];
+	size_t i;
+
+	if (xxh3) {
+		for (i = 0; i < 32; i++) {
+			char ch = xxh3[i];
+			int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+			                                          : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+			if (v < 0)
+				break;
+			if (i % 2 == 0)
+				bin[i / 2] = (unsigned char)(v << 4);
+			else
+				bin[i / 2] |= (unsigned char)v;
+		}
+		if (i < 32 || xxh3[32])
+			xxh3 = NULL; /* not a hash: compare by size only */
+	}
+	/* Untagged: in the order of registration. */
+	return cinstall_conflicts__add_tagged(c, dist, relpath, size, xxh3 ? bin : NULL, c->n);
+}
+
+/* qsort has no payload: entries are compared with the paths of this
+ * table, passed through qsort_r. */
+static int cmp_entry(const void *a, const void *b, void *payload)
+{
+	const entry *x = a, *y = b;
+	const char *paths = payload;
+	int r;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if ((r = memcmp(paths + x->off, paths + y->off, x->len)) != 0)
+		return r;
+	if (x->tag != y->tag)
+		return x->tag < y->tag ? -1 : 1;
+	/* A file's parents share its tag; a file and its parent never share a path. */
+	return 0;
+}
+
+static int same_path(const cinstall_conflicts *c, const entry *x, const entry *y)
+{
+	return x->hash == y->hash && x->len == y->len && !memcmp(c->paths + x->off, c->paths + y->off, x->len);
+}
+
+/* Equal sizes, and equal hashes where both sides have one (64 bits of the
+ * XXH3-128: the same file by any accident's odds). */
+static int same_content(const entry *x, const entry *y)
+{
+	if (x->size != y->size)
+		return 0;
+	if (!x->has_xxh || !y->has_xxh)
+		return 1;
+	return x->content == y->content;
+}
+
+/* Sort once; later calls find it sorted. */
+static void sort_entries(cinstall_conflicts *c)
+{
+	size_t i;
+
+	for (i = 1; i < c->n; i++)
+		if (cmp_entry(&c->e[i - 1], &c->e[i], c->paths) > 0)
+			break;
+	if (i < c->n)
+		qsort_r(c->e, c->n, sizeof(*c->e), cmp_entry, c->paths);
+	c->last_dist = UINT32_MAX; /* sorted: the last file registered is no longer at the end */
 }
 
 static int cmp_conflict(const void *a, const void *b)
@@ -164,31 +266,113 @@ static int cmp_conflict(const void *a, const void *b)
 	return r;
 }
 
+/* Walk the groups of one path: call found(first, other) for each conflict,
+ * each pair once. */
+typedef int (*found_fn)(const entry *first, const entry *other, void *payload);
+
+static int walk(cinstall_conflicts *c, found_fn fn, void *payload)
+{
+	size_t i = 0, k, m;
+	int r;
+
+	sort_entries(c);
+	while (i < c->n) {
+		const entry *first = &c->e[i];
+		for (k = i + 1; k < c->n && same_path(c, first, &c->e[k]); k++)
+			;
+		for (m = i + 1; m < k; m++) {
+			const entry *x = &c->e[m];
+			size_t p;
+			int clash;
+			if (x->dist == first->dist)
+				continue;
+			if (x->is_dir)
+				clash = !first->is_dir;
+			else
+				clash = first->is_dir || !same_content(first, x);
+			if (!clash)
+				continue;
+			/* Once per pair of distributions. */
+			for (p = i + 1; p < m; p++) {
+				const entry *y = &c->e[p];
+				if (y->dist == x->dist && (y->is_dir ? !first->is_dir : first->is_dir || !same_content(first, y)))
+					break;
+			}
+			if (p < m)
+				continue;
+			if ((r = fn(first, x, payload)) < 0)
+				return r;
+		}
+		i = k;
+	}
+	return 0;
+}
+
+typedef struct collect {
+	cinstall_conflicts *c;
+	cinstall_conflict *list;
+	size_t n, cap;
+} collect;
+
+static int add_found(const entry *first, const entry *other, void *payload)
+{
+	collect *k = payload;
+	cinstall_conflict *cf;
+
+	if (k->n == k->cap) {
+		size_t ncap = k->cap ? k->cap * 2 : 8;
+		if (!(cf = realloc(k->list, ncap * sizeof(*cf))))
+			return CINSTALL_ENOMEM;
+		k->list = cf;
+		k->cap = ncap;
+	}
+	cf = &k->list[k->n];
+	cf->path = strndup(k->c->paths + first->off, first->len);
+	cf->dist_a = strdup(k->c->by_id[first->dist]->name);
+	cf->dist_b = strdup(k->c->by_id[other->dist]->name);
+	k->n++;
+	if (!cf->path || !cf->dist_a || !cf->dist_b)
+		return CINSTALL_ENOMEM;
+	return 0;
+}
+
 int cinstall_conflicts__list(cinstall_conflict **out, size_t *n, cinstall_conflicts *c)
 {
-	cinstall_conflict *list;
-	found *f;
-	size_t i = 0;
+	collect k;
 
 	*out = NULL;
 	*n = 0;
-	if (!c->nfound)
-		return 0;
-	if (!(list = calloc(c->nfound, sizeof(*list))))
+	memset(&k, 0, sizeof(k));
+	k.c = c;
+	if (walk(c, add_found, &k) < 0) {
+		cinstall_conflicts__free_list(k.list, k.n);
 		return CINSTALL_ENOMEM;
-	for (f = c->found; f; f = f->next, i++) {
-		list[i].path = strdup(f->path);
-		list[i].dist_a = strdup(f->dist_a);
-		list[i].dist_b = strdup(f->dist_b);
-		if (!list[i].path || !list[i].dist_a || !list[i].dist_b) {
-			cinstall_conflicts__free_list(list, i + 1);
-			return CINSTALL_ENOMEM;
-		}
 	}
-	qsort(list, c->nfound, sizeof(*list), cmp_conflict);
-	*out = list;
-	*n = c->nfound;
+	if (!k.n)
+		return 0;
+	qsort(k.list, k.n, sizeof(*k.list), cmp_conflict);
+	*out = k.list;
+	*n = k.n;
 	return 0;
+}
+
+void cinstall_conflicts__each_shared(cinstall_conflicts *c, void (*fn)(uint64_t tag, void *payload), void *payload)
+{
+	size_t i = 0, k, m;
+
+	sort_entries(c);
+	while (i < c->n) {
+		const entry *first = &c->e[i];
+		int several = 0;
+		for (k = i + 1; k < c->n && same_path(c, first, &c->e[k]); k++)
+			if (c->e[k].dist != first->dist && !c->e[k].is_dir)
+				several = 1;
+		if (several && !first->is_dir)
+			for (m = i; m < k; m++)
+				if (!c->e[m].is_dir)
+					fn(c->e[m].tag, payload);
+		i = k;
+	}
 }
 
 void cinstall_conflicts__free_list(cinstall_conflict *list, size_t n)
@@ -208,24 +392,16 @@ void cinstall_conflicts__free_list(cinstall_conflict *list, size_t n)
 void cinstall_conflicts__free(cinstall_conflicts *c)
 {
 	dist_name *d, *dtmp;
-	entry *e, *etmp;
-	found *f, *next;
 
 	if (!c)
 		return;
-	for (f = c->found; f; f = next) {
-		next = f->next;
-		free(f);
-	}
-	HASH_ITER(hh, c->paths, e, etmp) {
-		HASH_DEL(c->paths, e);
-		free(e->path);
-		free(e);
-	}
+	free(c->paths);
+	free(c->e);
 	HASH_ITER(hh, c->dists, d, dtmp) {
 		HASH_DEL(c->dists, d);
 		free(d->name);
 		free(d);
 	}
+	free(c->by_id);
 	free(c);
 }

@@ -11,8 +11,10 @@
  * Identical files (the same namespace package __init__.py in two wheels)
  * and directories shared by several distributions are not conflicts.
  * Each conflicting distribution is paired with the first one to register
- * the path.  Cost: O(files) hash lookups (a file's parents are walked only
- * until one is already known).
+ * the path.  Cost: registering appends a 48-byte entry per file and per
+ * directory (a parent already registered with the previous file of the
+ * same distribution is not registered again) and copies the path once;
+ * listing sorts the entries once, O(n log n).
  *
  * Not thread-safe: register from one thread, or serialise the calls.
  */
@@ -35,6 +37,19 @@ int cinstall_conflicts__new(cinstall_conflicts **out);
  * or CINSTALL_ENOMEM. */
 int cinstall_conflicts__add(cinstall_conflicts *c, const char *dist, const char *relpath,
                             uint64_t size, const char *xxh3);
+
+/* The same, with the XXH3-128 in binary (16 bytes, or NULL), and a `tag`
+ * of the caller's given back by cinstall_conflicts__each_shared.  Tags
+ * order the registrations ("the first one to register" is the one with
+ * the lowest tag, then the earliest call): a caller registering from
+ * several threads (serialised) stays deterministic. */
+int cinstall_conflicts__add_tagged(cinstall_conflicts *c, const char *dist, const char *relpath,
+                                   uint64_t size, const unsigned char *xxh3, uint64_t tag);
+
+/* Call fn(tag) for every file registered at a path where another
+ * distribution registers a file too (identical or not). */
+void cinstall_conflicts__each_shared(cinstall_conflicts *c, void (*fn)(uint64_t tag, void *payload),
+                                     void *payload);
 
 /* Every conflict, sorted by path (then by distribution).  The list and its
  * strings belong to the caller: free with cinstall_conflicts__free_list.

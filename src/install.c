@@ -34,20 +34,39 @@
 #include "unpack.h"
 #include "uthash/uthash.h"
 #include "wheel.h"
+#define XXH_INLINE_ALL
+#include "xxhash/xxhash.h"
 
 extern char **environ;
 
 enum { ACT_INSTALL, ACT_UNCHANGED, ACT_REPLACE };
 
-/* One file of the wheel and where it goes. */
+/* The scheme directory a file goes below. */
+enum { BASE_ROOT, BASE_PURELIB, BASE_PLATLIB, BASE_SCRIPTS, BASE_HEADERS, BASE_DATA };
+
+/*
+ * One file of the wheel and where it goes: 16 bytes.  Its absolute path
+ * and its RECORD path are made again when needed (dest_dst, dest_rel),
+ * not kept: an install of many wheels holds, per file, its manifest entry
+ * and this.
+ */
 typedef struct dest {
 	const cinstall_manifest_file *f;
-	char *dst;        /* absolute */
-	char *rel;        /* RECORD path: relative to the root scheme directory */
-	int script;       /* from <name>.data/scripts */
-	int in_lib;       /* purelib or platlib (compiled with --compile-bytecode) */
-	int conflict;     /* another wheel of this install ships it too */
+	uint32_t rest;              /* offset in f->path of the part below the base */
+	unsigned int base : 3;      /* BASE_* */
+	unsigned int plain : 1;     /* below the root as in the wheel: the RECORD path is f->path */
+	unsigned int script : 1;    /* from <name>.data/scripts */
+	unsigned int in_lib : 1;    /* purelib or platlib (compiled with --compile-bytecode) */
+	unsigned int conflict : 1;  /* another wheel of this install ships it too */
+	unsigned int rewritten : 1; /* a script written anew: its row is among the generated ones */
 } dest;
+
+/* A destination's XXH3-128, with its index: place() sorts them to know
+ * which files it placed itself. */
+typedef struct dst_key {
+	uint64_t lo, hi;
+	size_t i;
+} dst_key;
 
 typedef struct row {
 	char *path;
@@ -80,17 +99,23 @@ typedef struct job {
 	const cinstall_dist *old; /* what is installed under this name */
 	int action;
 	int error;
-	cinstall_err err;
+	cinstall_err *err;        /* the worker's while one works on it; `saved` after a failure */
+	cinstall_err *saved;      /* the error, kept (1 KiB) only for a wheel that failed */
 	const char *root_dir;     /* purelib or platlib, by Root-Is-Purelib */
 	const char *env_root;     /* the environment (scheme root): no directory below it may lead out */
 	cinstall_entry_points *eps; /* entry_points.txt, read before anything is placed (with
 	                               --no-cache the tree's files are moved away while placing) */
 	char *dist_info_dir;      /* <root_dir>/<dist_info> */
+	char *headers_dir;        /* <headers>/<name> */
 	dest *dests;
 	size_t ndests;
-	row *rows;
+	size_t ndone;             /* dests[0..ndone) are placed (undo removes them) */
+	unsigned char *shared;    /* a bit per dest: another wheel writes its path too */
+	dst_key *keys;            /* while placing: every dest's destination, sorted */
+	cinstall_buf pdst, prel;  /* scratch for dest_dst and dest_rel */
+	row *rows;                /* generated files' rows (and rewritten scripts', .pyc) */
 	size_t nrows, caprows;
-	char **placed;            /* files created, for undo */
+	char **placed;            /* generated files created, for undo */
 	size_t nplaced, capplaced;
 	char **created;           /* directories created, for undo */
 	size_t ncreated, capcreated;
@@ -107,13 +132,6 @@ typedef struct job {
 	int placed_ok;
 } job;
 
-typedef struct conflict_ent {
-	const char *rel;
-	size_t job;
-	dest *d;
-	UT_hash_handle hh;
-} conflict_ent;
-
 typedef struct install {
 	cinstall_ctx *ctx;
 	const cinstall_install_options *opts;
@@ -128,6 +146,7 @@ typedef struct install {
 	size_t wheels_done;
 	uint64_t files_done, files_total;
 	cinstall_report *rep;
+	cinstall_conflicts *conflicts; /* filled by prepare (under `lock`), read by find_conflicts */
 } install;
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -183,7 +202,7 @@ static int add_row(job *j, const char *path, const char *b64, int64_t size)
 	if (!r.path || (b64 && !r.hash) || PUSH(j->rows, j->nrows, j->caprows, r) < 0) {
 		free(r.path);
 		free(r.hash);
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	}
 	return 0;
 }
@@ -195,11 +214,11 @@ static int add_generated_row(job *j, const char *dst, const void *data, size_t l
 	cinstall_buf rel = CINSTALL_BUF_INIT;
 	int error = 0;
 
-	sha256_b64(b64, &j->sha, data, len, &j->err, &error);
+	sha256_b64(b64, &j->sha, data, len, j->err, &error);
 	if (error < 0)
 		return error;
 	if (cinstall_uninstall__relpath(&rel, j->root_dir, dst) < 0)
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	error = add_row(j, rel.ptr, b64, (int64_t)len);
 	cinstall_buf__release(&rel);
 	return error;
@@ -224,9 +243,40 @@ static void progress(install *in, const char *wheel, int wheel_done, uint64_t fi
 
 /* ---- the worker pool --------------------------------------------------- */
 
+/* A job's error lives on the stack of whoever works on it, and is kept
+ * only when the job failed: a thousand wheels do not hold a thousand
+ * message buffers. */
+static void job_begin(job *j, cinstall_err *scratch)
+{
+	if (j->saved) {
+		j->err = j->saved;
+		return;
+	}
+	cinstall_err__clear(scratch);
+	j->err = scratch;
+}
+
+static void job_end(job *j)
+{
+	if (j->err != j->saved && j->error && (j->saved = malloc(sizeof(*j->saved))))
+		cinstall_err__copy(j->saved, j->err);
+	j->err = j->saved;
+}
+
+/* The error of a failed job (its message, or when even keeping that failed
+ * for want of memory, its code). */
+static void job_error(cinstall_err *out, const job *j)
+{
+	if (j->err)
+		cinstall_err__copy(out, j->err);
+	else
+		cinstall_err__set(out, j->error, 0, "%s: %s", j->label ? j->label : j->given, cinstall_strerror(j->error));
+}
+
 static void *worker(void *arg)
 {
 	install *in = arg;
+	cinstall_err scratch;
 	size_t i;
 
 	for (;;) {
@@ -235,7 +285,9 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&in->lock);
 		if (i >= in->n)
 			return NULL;
+		job_begin(&in->jobs[i], &scratch);
 		in->fn(in, &in->jobs[i]);
+		job_end(&in->jobs[i]);
 	}
 }
 
@@ -302,18 +354,31 @@ static int same_wheel(const cinstall_dist *d, const cinstall_manifest *m)
 static int map_files(install *in, job *j)
 {
 	const cinstall_manifest *m = j->m;
-	cinstall_buf b = CINSTALL_BUF_INIT, headers = CINSTALL_BUF_INIT;
-	size_t i, dlen = m->data_dir ? strlen(m->data_dir) : 0, ilen = strlen(m->dist_info);
+	cinstall_buf b = CINSTALL_BUF_INIT, headers = CINSTALL_BUF_INIT, rel = CINSTALL_BUF_INIT;
+	size_t i, joined, dlen = m->data_dir ? strlen(m->data_dir) : 0, ilen = strlen(m->dist_info);
 	const char *base, *rest;
-	int error = 0;
+	int error = 0, clean_root;
 
 	j->root_dir = m->root_is_purelib ? in->s->purelib : in->s->platlib;
 	if (cinstall_path__join(&b, j->root_dir, m->dist_info) < 0 ||
 	    cinstall_path__join(&headers, in->s->headers, m->name) < 0)
 		goto oom;
+	free(j->dist_info_dir);
 	j->dist_info_dir = cinstall_buf__detach(&b);
+	free(j->headers_dir);
+	if (!(j->headers_dir = strdup(headers.ptr)))
+		goto oom;
+	free(j->dests);
+	j->ndests = 0;
 	if (!(j->dests = calloc(m->nfiles ? m->nfiles : 1, sizeof(*j->dests))))
 		goto oom;
+	/* An absolute root that normalising leaves alone: then <root>/<p>,
+	 * left alone too, has the RECORD path <p>. */
+	cinstall_buf__truncate(&b, 0);
+	if (cinstall_buf__puts(&b, j->root_dir) < 0)
+		goto oom;
+	cinstall_uninstall__normalize(b.ptr);
+	clean_root = j->root_dir[0] == '/' && !strcmp(b.ptr, j->root_dir) && strlen(j->root_dir) > 1;
 	for (i = 0; i < m->nfiles; i++) {
 		const cinstall_manifest_file *f = &m->files[i];
 		dest *d = &j->dests[j->ndests];
@@ -325,12 +390,14 @@ static int map_files(install *in, job *j)
 			    !strcmp(n, "direct_url.json"))
 				continue;
 		}
+		memset(d, 0, sizeof(*d));
 		d->f = f;
+		d->base = BASE_ROOT;
 		base = j->root_dir;
 		rest = f->path;
 		d->in_lib = 1;
 		if (dlen && !strncmp(f->path, m->data_dir, dlen) && f->path[dlen] == '/') {
-			int key = cinstall_wheel__data_key(&j->err, j->label, m->data_dir, f->path, &rest);
+			int key = cinstall_wheel__data_key(j->err, j->label, m->data_dir, f->path, &rest);
 			if (key < 0) {
 				error = key;
 				goto done;
@@ -339,50 +406,203 @@ static int map_files(install *in, job *j)
 			switch ((cinstall_data_key)key) {
 			case CINSTALL_DATA_PURELIB:
 				base = in->s->purelib;
+				d->base = BASE_PURELIB;
 				d->in_lib = 1;
 				break;
 			case CINSTALL_DATA_PLATLIB:
 				base = in->s->platlib;
+				d->base = BASE_PLATLIB;
 				d->in_lib = 1;
 				break;
 			case CINSTALL_DATA_SCRIPTS:
 				base = in->s->scripts;
+				d->base = BASE_SCRIPTS;
 				d->script = 1;
 				break;
 			case CINSTALL_DATA_HEADERS:
 				base = headers.ptr;
+				d->base = BASE_HEADERS;
 				break;
 			case CINSTALL_DATA_DATA:
 				base = in->s->data;
+				d->base = BASE_DATA;
 				break;
 			}
 		}
+		d->rest = (uint32_t)(rest - f->path);
 		cinstall_buf__truncate(&b, 0);
 		if (cinstall_path__join(&b, base, rest) < 0)
 			goto oom;
+		joined = b.len;
 		cinstall_uninstall__normalize(b.ptr);
 		b.len = strlen(b.ptr);
 		if (!cinstall_path__is_within(base, b.ptr) || !strcmp(base, b.ptr)) {
-			error = cinstall_err__set(&j->err, CINSTALL_EUNSAFE, 0, "%s: '%s': escapes '%s'",
+			error = cinstall_err__set(j->err, CINSTALL_EUNSAFE, 0, "%s: '%s': escapes '%s'",
 			                          j->label, f->path, base);
 			goto done;
 		}
-		d->dst = cinstall_buf__detach(&b);
-		if (cinstall_uninstall__relpath(&b, j->root_dir, d->dst) < 0)
-			goto oom;
-		d->rel = cinstall_buf__detach(&b);
+		if (d->base == BASE_ROOT && b.len == joined) {
+			/* Nothing to normalise: the RECORD path is the wheel's (below
+			 * a root that is normalised itself, as most are: else ask). */
+			if (clean_root) {
+				d->plain = 1;
+			} else {
+				cinstall_buf__truncate(&rel, 0);
+				if (cinstall_uninstall__relpath(&rel, j->root_dir, b.ptr) < 0)
+					goto oom;
+				d->plain = !strcmp(rel.ptr, f->path);
+			}
+		}
 		j->ndests++;
 	}
 	goto done;
 oom:
-	error = cinstall_err__oom(&j->err);
+	error = cinstall_err__oom(j->err);
 done:
 	cinstall_buf__release(&b);
 	cinstall_buf__release(&headers);
+	cinstall_buf__release(&rel);
 	return error;
 }
 
+static const char *base_dir(install *in, const job *j, unsigned int base)
+{
+	switch (base) {
+	case BASE_PURELIB:
+		return in->s->purelib;
+	case BASE_PLATLIB:
+		return in->s->platlib;
+	case BASE_SCRIPTS:
+		return in->s->scripts;
+	case BASE_HEADERS:
+		return j->headers_dir;
+	case BASE_DATA:
+		return in->s->data;
+	default:
+		return j->root_dir;
+	}
+}
+
+/* The absolute destination of `d` (as map_files made and checked it), in
+ * j->pdst; NULL when out of memory. */
+static const char *dest_dst(install *in, job *j, const dest *d)
+{
+	if (cinstall_path__join(&j->pdst, base_dir(in, j, d->base), d->f->path + d->rest) < 0)
+		return NULL;
+	if (!d->plain) {
+		cinstall_uninstall__normalize(j->pdst.ptr);
+		j->pdst.len = strlen(j->pdst.ptr);
+	}
+	return j->pdst.ptr;
+}
+
+/* Its RECORD path, relative to the root scheme directory (in j->prel, or
+ * the manifest's path); NULL when out of memory. */
+static const char *dest_rel(install *in, job *j, const dest *d)
+{
+	if (d->plain)
+		return d->f->path;
+	cinstall_buf__truncate(&j->prel, 0);
+	if (!dest_dst(in, j, d) || cinstall_uninstall__relpath(&j->prel, j->root_dir, j->pdst.ptr) < 0)
+		return NULL;
+	return j->prel.ptr;
+}
+
+static void dst_hash(dst_key *k, const char *dst)
+{
+	XXH128_hash_t h = XXH3_128bits(dst, strlen(dst));
+
+	k->lo = h.low64;
+	k->hi = h.high64;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const dst_key *x = a, *y = b;
+
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Did this wheel place `dst` already (a launcher named like a .data
+ * script, two files of the wheel landing on one path)? */
+static int placed_here(const job *j, const char *dst)
+{
+	dst_key k;
+	size_t lo = 0, hi, i;
+
+	for (i = j->nplaced; i-- > 0;)
+		if (!strcmp(j->placed[i], dst))
+			return 1;
+	if (!j->keys)
+		return 0;
+	dst_hash(&k, dst);
+	k.i = 0;
+	hi = j->ndests;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_key(&j->keys[mid], &k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < j->ndests && j->keys[i].lo == k.lo && j->keys[i].hi == k.hi; i++)
+		if (j->keys[i].i < j->ndone)
+			return 1;
+	return 0;
+}
+
 static int read_entry_points(job *j);
+static const char *dest_rel(install *in, job *j, const dest *d);
+
+/* Register the wheel's files for the conflict check (find_conflicts),
+ * tagged with (job, dest) so that paths two wheels write can be marked. */
+static int register_files(install *in, job *j)
+{
+	size_t i = (size_t)(j - in->jobs), k;
+	int error = 0;
+
+	if (!(j->shared = calloc(j->ndests / 8 + 1, 1)))
+		return cinstall_err__oom(j->err);
+	pthread_mutex_lock(&in->lock);
+	for (k = 0; k < j->ndests && !error; k++) {
+		const dest *d = &j->dests[k];
+		const char *rel = dest_rel(in, j, d);
+		if (!rel || k > 0xffffffffu ||
+		    cinstall_conflicts__add_tagged(in->conflicts, j->m->name, rel, d->f->size, d->f->xxh3,
+		                                   (uint64_t)i << 32 | k) < 0)
+			error = cinstall_err__oom(j->err);
+	}
+	pthread_mutex_unlock(&in->lock);
+	return error;
+}
+
+/* Read the manifest back (prepare dropped its files) and map the files
+ * again, as prepare did. */
+static int reload(install *in, job *j)
+{
+	cinstall_manifest *m = NULL;
+	size_t k;
+	int error;
+
+	if ((error = cinstall_manifest__load(&m, j->err, j->entry)) < 0)
+		return error;
+	if (strcmp(m->key, j->m->key) || strcmp(m->dist_info, j->m->dist_info)) {
+		cinstall_manifest__free(m);
+		return cinstall_err__set(j->err, CINSTALL_ECACHE, 0, "%s: cache entry '%s' changed while in use",
+		                         j->label, j->entry);
+	}
+	cinstall_manifest__free(j->m);
+	j->m = m;
+	if ((error = map_files(in, j)) < 0)
+		return error;
+	for (k = 0; k < j->ndests; k++)
+		j->dests[k].conflict = j->shared && (j->shared[k / 8] >> (k % 8)) & 1;
+	return 0;
+}
 
 static void prepare(install *in, job *j)
 {
@@ -392,59 +612,59 @@ static void prepare(install *in, job *j)
 	int error = 0;
 
 	j->label = cinstall_path__basename(j->given);
-	if ((error = cinstall_wheel__filename_parse(&j->wf, &j->err, j->given)) < 0)
+	if ((error = cinstall_wheel__filename_parse(&j->wf, j->err, j->given)) < 0)
 		goto done;
 	if (!(abs = realpath(j->given, NULL))) {
-		error = errno == ENOENT ? cinstall_err__set(&j->err, CINSTALL_ENOTFOUND, ENOENT,
+		error = errno == ENOENT ? cinstall_err__set(j->err, CINSTALL_ENOTFOUND, ENOENT,
 		                                            "%s: no such wheel", j->given)
-		                        : cinstall_err__os(&j->err, "%s: cannot open", j->given);
+		                        : cinstall_err__os(j->err, "%s: cannot open", j->given);
 		goto done;
 	}
 	j->abs = abs;
 	if (!(o->flags & CINSTALL_INSTALL_NO_COMPAT_CHECK) &&
-	    (error = cinstall_tags__check(&j->err, in->s, j->label, j->wf->python_tag, j->wf->abi_tag,
+	    (error = cinstall_tags__check(j->err, in->s, j->label, j->wf->python_tag, j->wf->abi_tag,
 	                                  j->wf->platform_tag)) < 0)
 		goto done;
 	if (o->flags & CINSTALL_INSTALL_NO_CACHE) {
 		if (cinstall_path__join(&b, in->s->root, ".cinstall-unpack-XXXXXX") < 0) {
-			error = cinstall_err__oom(&j->err);
+			error = cinstall_err__oom(j->err);
 			goto done;
 		}
-		if ((error = cinstall_path__mkdirs(&j->err, in->s->root, 0755)) < 0)
+		if ((error = cinstall_path__mkdirs(j->err, in->s->root, 0755)) < 0)
 			goto done;
 		if (!mkdtemp(b.ptr)) {
-			error = cinstall_err__os(&j->err, "cannot create a temporary directory in '%s'",
+			error = cinstall_err__os(j->err, "cannot create a temporary directory in '%s'",
 			                         in->s->root);
 			goto done;
 		}
 		j->tmpdir = cinstall_buf__detach(&b);
 		if (cinstall_path__join(&b, j->tmpdir, "w") < 0) {
-			error = cinstall_err__oom(&j->err);
+			error = cinstall_err__oom(j->err);
 			goto done;
 		}
 		j->entry = cinstall_buf__detach(&b);
-		if ((error = cinstall_unpack__to_dir(&j->m, in->ctx, &j->err, j->given, j->entry)) < 0)
+		if ((error = cinstall_unpack__to_dir(&j->m, in->ctx, j->err, j->given, j->entry)) < 0)
 			goto done;
-	} else if ((error = cinstall_unpack__wheel_use(&j->entry, &j->m, &j->use_fd, in->ctx, &j->err, j->given)) < 0)
+	} else if ((error = cinstall_unpack__wheel_use(&j->entry, &j->m, &j->use_fd, in->ctx, j->err, j->given)) < 0)
 		goto done;
 	if (cinstall_path__join(&b, j->entry, "tree") < 0) {
-		error = cinstall_err__oom(&j->err);
+		error = cinstall_err__oom(j->err);
 		goto done;
 	}
 	j->tree = cinstall_buf__detach(&b);
 	if (!(o->flags & CINSTALL_INSTALL_NO_COMPAT_CHECK)) {
-		error = cinstall_tags__requires_python(&j->err, in->s, j->label, j->m->requires_python);
+		error = cinstall_tags__requires_python(j->err, in->s, j->label, j->m->requires_python);
 		if (error == CINSTALL_EBADWHEEL) {
 			/* As pip: a malformed Requires-Python is only a warning. */
-			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s", j->err.msg);
-			cinstall_err__clear(&j->err);
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s", j->err->msg);
+			cinstall_err__clear(j->err);
 			error = 0;
 		}
 		if (error < 0)
 			goto done;
 	}
 	if (!(j->norm = cinstall_wheel__normalize_name(j->m->name))) {
-		error = cinstall_err__oom(&j->err);
+		error = cinstall_err__oom(j->err);
 		goto done;
 	}
 	j->old = cinstall_uninstall__find(in->dists, j->norm);
@@ -458,11 +678,23 @@ static void prepare(install *in, job *j)
 	}
 	if (j->action != ACT_UNCHANGED && (error = map_files(in, j)) == 0)
 		error = read_entry_points(j);
+	/* One wheel cannot conflict with another: nothing to register. */
+	if (error == 0 && j->action != ACT_UNCHANGED && in->n > 1)
+		error = register_files(in, j);
+	if (error == 0 && (o->flags & CINSTALL_INSTALL_NO_CACHE))
+		/* place() reads it back, as from a cache entry. */
+		error = cinstall_manifest__save_sync(j->err, j->m, j->entry, 0);
+	if (error == 0) {
+		/* Until place(): every wheel is prepared before any is placed. */
+		cinstall_manifest__drop_files(j->m);
+		free(j->dests);
+		j->dests = NULL;
+	}
 done:
 	cinstall_buf__release(&b);
 	j->error = error;
-	if (error < 0 && !j->err.code)
-		cinstall_err__set(&j->err, error, 0, "%s: %s", j->label, cinstall_strerror(error));
+	if (error < 0 && !j->err->code)
+		cinstall_err__set(j->err, error, 0, "%s: %s", j->label, cinstall_strerror(error));
 }
 
 /* ---- phase 4: place ---------------------------------------------------- */
@@ -481,11 +713,11 @@ static int check_dir_link(job *j, const char *dir)
 	if (lstat(dir, &st) < 0 || !S_ISLNK(st.st_mode))
 		return 0;
 	if (!(real_dir = realpath(dir, NULL)) || !(real_root = realpath(j->env_root, NULL))) {
-		error = cinstall_err__os(&j->err, "%s: cannot resolve '%s'", j->label, dir);
+		error = cinstall_err__os(j->err, "%s: cannot resolve '%s'", j->label, dir);
 		goto done;
 	}
 	if (!cinstall_path__is_within(real_root, real_dir))
-		error = cinstall_err__set(&j->err, CINSTALL_EUNSAFE, 0,
+		error = cinstall_err__set(j->err, CINSTALL_EUNSAFE, 0,
 		                          "%s: '%s' is a symbolic link leading out of the environment (to '%s')",
 		                          j->label, dir, real_dir);
 done:
@@ -528,20 +760,20 @@ static int ensure_dir(job *j, const char *dir)
 	if (e)
 		return 0;
 	if (!(copy = strdup(dir)))
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	if (mkdir(dir, 0755) == 0) {
 		ours = 1;
 		if (PUSH(j->created, j->ncreated, j->capcreated, copy) < 0) {
 			free(copy);
-			return cinstall_err__oom(&j->err);
+			return cinstall_err__oom(j->err);
 		}
 		if (!(copy = strdup(dir)))
-			return cinstall_err__oom(&j->err);
+			return cinstall_err__oom(j->err);
 	} else if (errno == ENOENT) {
 		slash = strrchr(copy, '/');
 		if (!slash || slash == copy) {
 			free(copy);
-			return cinstall_err__os(&j->err, "%s: cannot create directory '%s'", j->label, dir);
+			return cinstall_err__os(j->err, "%s: cannot create directory '%s'", j->label, dir);
 		}
 		*slash = '\0';
 		error = ensure_dir(j, copy);
@@ -553,14 +785,14 @@ static int ensure_dir(job *j, const char *dir)
 		if (errno == EEXIST)
 			errno = ENOTDIR;
 		free(copy);
-		return cinstall_err__os(&j->err, "%s: cannot create directory '%s'", j->label, dir);
+		return cinstall_err__os(j->err, "%s: cannot create directory '%s'", j->label, dir);
 	} else if ((error = check_dir_link(j, dir)) < 0) {
 		free(copy);
 		return error;
 	}
 	if (!(e = calloc(1, sizeof(*e)))) {
 		free(copy);
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	}
 	e->dir = copy;
 	e->ours = ours;
@@ -578,7 +810,7 @@ static int ensure_parent(job *j, const char *path, int *fresh)
 	size_t len = slash ? (size_t)(slash - path) : 0;
 
 	if (!len || len >= sizeof(dir))
-		return cinstall_err__set(&j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': bad path", path);
+		return cinstall_err__set(j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': bad path", path);
 	memcpy(dir, path, len);
 	dir[len] = '\0';
 	if ((error = ensure_dir(j, dir)) < 0)
@@ -597,19 +829,19 @@ static int stash_file(install *in, job *j, const char *path)
 
 	if (!j->stash) {
 		if (cinstall_path__join(&b, in->s->root, ".cinstall-stash-XXXXXX") < 0)
-			return cinstall_err__oom(&j->err);
+			return cinstall_err__oom(j->err);
 		if (!mkdtemp(b.ptr)) {
 			cinstall_buf__release(&b);
-			return cinstall_err__os(&j->err, "%s: cannot create a directory in '%s'", j->label,
+			return cinstall_err__os(j->err, "%s: cannot create a directory in '%s'", j->label,
 			                        in->s->root);
 		}
 		j->stash = cinstall_buf__detach(&b);
 	}
 	if (cinstall_buf__printf(&b, "%s/%zu", j->stash, j->nmoves) < 0)
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	if (rename(path, b.ptr) < 0) {
 		cinstall_buf__release(&b);
-		return cinstall_err__os(&j->err, "%s: cannot move '%s' aside", j->label, path);
+		return cinstall_err__os(j->err, "%s: cannot move '%s' aside", j->label, path);
 	}
 	mv.stashed = cinstall_buf__detach(&b);
 	mv.orig = strdup(path);
@@ -620,7 +852,7 @@ static int stash_file(install *in, job *j, const char *path)
 			j->keep_stash = 1;
 		free(mv.orig);
 		free(mv.stashed);
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	}
 	return 0;
 }
@@ -632,18 +864,17 @@ static int clear_dst(install *in, job *j, const char *dst)
 	struct stat st;
 
 	if (lstat(dst, &st) < 0)
-		return errno == ENOENT ? 0 : cinstall_err__os(&j->err, "%s: cannot inspect '%s'", j->label, dst);
+		return errno == ENOENT ? 0 : cinstall_err__os(j->err, "%s: cannot inspect '%s'", j->label, dst);
 	if (S_ISDIR(st.st_mode))
-		return cinstall_err__set(&j->err, CINSTALL_EIO, EISDIR, "%s: cannot install '%s': a directory is there",
+		return cinstall_err__set(j->err, CINSTALL_EIO, EISDIR, "%s: cannot install '%s': a directory is there",
 		                         j->label, dst);
 	/* Our own file (a launcher named like a .data script): replace it;
 	 * stashing it would bring it back on undo. */
-	for (size_t i = j->nplaced; i-- > 0;)
-		if (!strcmp(j->placed[i], dst)) {
-			if (unlink(dst) < 0 && errno != ENOENT)
-				return cinstall_err__os(&j->err, "%s: cannot replace '%s'", j->label, dst);
-			return 0;
-		}
+	if (placed_here(j, dst)) {
+		if (unlink(dst) < 0 && errno != ENOENT)
+			return cinstall_err__os(j->err, "%s: cannot replace '%s'", j->label, dst);
+		return 0;
+	}
 	return stash_file(in, j, dst);
 }
 
@@ -653,7 +884,7 @@ static int note_placed(job *j, const char *dst)
 
 	if (!copy || PUSH(j->placed, j->nplaced, j->capplaced, copy) < 0) {
 		free(copy);
-		return cinstall_err__oom(&j->err);
+		return cinstall_err__oom(j->err);
 	}
 	return 0;
 }
@@ -666,7 +897,7 @@ static int write_generated(install *in, job *j, const char *dst, const void *dat
 
 	if ((error = ensure_parent(j, dst, NULL)) < 0 || (error = clear_dst(in, j, dst)) < 0)
 		return error;
-	if ((error = cinstall_link__write_file(&j->err, in->ctx, dst, data, len, mode)) < 0)
+	if ((error = cinstall_link__write_file(j->err, in->ctx, dst, data, len, mode)) < 0)
 		return error;
 	if ((error = note_placed(j, dst)) < 0)
 		return error;
@@ -674,79 +905,79 @@ static int write_generated(install *in, job *j, const char *dst, const void *dat
 }
 
 /* A .data/scripts file: "#!python" is rewritten; others keep their bytes. */
-static int place_script(install *in, job *j, const dest *d, const char *src)
+static int place_script(install *in, job *j, dest *d, const char *src, const char *dst)
 {
 	cinstall_buf data = CINSTALL_BUF_INIT, out = CINSTALL_BUF_INIT;
 	cinstall_link_req req;
 	size_t line_len = 0;
 	int error = 0;
 
-	if ((error = cinstall_uninstall__read_file(&data, &j->err, src)) < 0)
+	if ((error = cinstall_uninstall__read_file(&data, j->err, src)) < 0)
 		goto done;
 	if (cinstall_scripts__needs_rewrite(cinstall_buf__cstr(&data), data.len, &line_len)) {
 		if (cinstall_scripts__rewrite_line(&out, in->s->python) < 0 ||
 		    cinstall_buf__put(&out, data.ptr + line_len, data.len - line_len) < 0) {
-			error = cinstall_err__oom(&j->err);
+			error = cinstall_err__oom(j->err);
 			goto done;
 		}
-		error = write_generated(in, j, d->dst, out.ptr, out.len, 0755, 1);
+		if ((error = write_generated(in, j, dst, out.ptr, out.len, 0755, 1)) == 0)
+			d->rewritten = 1;
 		goto done;
 	}
-	if ((error = clear_dst(in, j, d->dst)) < 0)
+	if ((error = clear_dst(in, j, dst)) < 0)
 		goto done;
 	req.src = src;
-	req.dst = d->dst;
+	req.dst = dst;
 	req.mode = 0755;
 	req.replace = d->conflict;
 	/* A file that must change mode gets its own inode. */
 	if ((d->f->mode & 0777) == 0755 && !(in->opts->flags & CINSTALL_INSTALL_NO_CACHE))
-		error = cinstall_linker__place(j->linker, &j->err, &req);
+		error = cinstall_linker__place(j->linker, j->err, &req);
 	else
-		error = cinstall_linker__copy(j->linker, &j->err, &req);
-	if (error == 0 && (error = note_placed(j, d->dst)) == 0)
-		error = add_row(j, d->rel, d->f->sha256, (int64_t)d->f->size);
+		error = cinstall_linker__copy(j->linker, j->err, &req);
 done:
 	cinstall_buf__release(&data);
 	cinstall_buf__release(&out);
 	return error;
 }
 
-static int place_file(install *in, job *j, const dest *d)
+/* Place dests[j->ndone] and count it placed. */
+static int place_file(install *in, job *j, dest *d)
 {
 	cinstall_buf src = CINSTALL_BUF_INIT;
 	cinstall_link_req req;
+	const char *dst;
 	int error = 0, fresh = 0;
 
-	if (cinstall_path__join(&src, j->tree, d->f->path) < 0)
-		return cinstall_err__oom(&j->err);
-	if ((error = ensure_parent(j, d->dst, &fresh)) < 0)
+	if (cinstall_path__join(&src, j->tree, d->f->path) < 0 || !(dst = dest_dst(in, j, d)))
+		return cinstall_err__oom(j->err);
+	if ((error = ensure_parent(j, dst, &fresh)) < 0)
 		goto done;
 	if (d->script) {
-		error = place_script(in, j, d, src.ptr);
+		error = place_script(in, j, d, src.ptr, dst);
 		goto done;
 	}
 	/* In a directory this wheel created, only another wheel of this
 	 * install could have put a file (d->conflict); else look first. */
-	if ((!fresh || d->conflict) && (error = clear_dst(in, j, d->dst)) < 0)
+	if ((!fresh || d->conflict) && (error = clear_dst(in, j, dst)) < 0)
 		goto done;
 	if (in->opts->flags & CINSTALL_INSTALL_NO_CACHE) {
 		/* The unpacked tree is ours and on this filesystem: move the file in. */
-		if (rename(src.ptr, d->dst) < 0) {
-			error = cinstall_err__os(&j->err, "%s: cannot move '%s' into place", j->label, d->f->path);
+		if (rename(src.ptr, dst) < 0) {
+			error = cinstall_err__os(j->err, "%s: cannot move '%s' into place", j->label, d->f->path);
 			goto done;
 		}
 	} else {
 		req.src = src.ptr;
-		req.dst = d->dst;
+		req.dst = dst;
 		req.mode = d->f->mode;
 		req.replace = d->conflict;
-		if ((error = cinstall_linker__place(j->linker, &j->err, &req)) < 0)
+		if ((error = cinstall_linker__place(j->linker, j->err, &req)) < 0)
 			goto done;
 	}
-	if ((error = note_placed(j, d->dst)) < 0)
-		goto done;
-	error = add_row(j, d->rel, d->f->sha256, (int64_t)d->f->size);
 done:
+	if (error == 0)
+		j->ndone++;
 	cinstall_buf__release(&src);
 	return error;
 }
@@ -759,17 +990,17 @@ static int read_entry_points(job *j)
 	int error = 0;
 
 	if (cinstall_path__join(&p, j->tree, j->m->dist_info) < 0) {
-		error = cinstall_err__oom(&j->err);
+		error = cinstall_err__oom(j->err);
 		goto done;
 	}
-	if ((error = read_text(&data, &j->err, p.ptr, "entry_points.txt")) < 0) {
+	if ((error = read_text(&data, j->err, p.ptr, "entry_points.txt")) < 0) {
 		if (error == CINSTALL_ENOTFOUND) {
-			cinstall_err__clear(&j->err);
+			cinstall_err__clear(j->err);
 			error = 0;
 		}
 		goto done;
 	}
-	error = cinstall_scripts__parse(&j->eps, &j->err, j->label, cinstall_buf__cstr(&data), data.len);
+	error = cinstall_scripts__parse(&j->eps, j->err, j->label, cinstall_buf__cstr(&data), data.len);
 done:
 	cinstall_buf__release(&data);
 	cinstall_buf__release(&p);
@@ -788,7 +1019,7 @@ static int write_launchers(install *in, job *j)
 		cinstall_buf__truncate(&dst, 0);
 		if (cinstall_scripts__launcher(&text, in->s->python, &eps->items[i]) < 0 ||
 		    cinstall_path__join(&dst, in->s->scripts, eps->items[i].name) < 0) {
-			error = cinstall_err__oom(&j->err);
+			error = cinstall_err__oom(j->err);
 			goto done;
 		}
 		if ((error = write_generated(in, j, dst.ptr, text.ptr, text.len, 0755, 1)) < 0)
@@ -848,7 +1079,7 @@ static int write_metadata(install *in, job *j)
 	}
 	goto done;
 oom:
-	error = cinstall_err__oom(&j->err);
+	error = cinstall_err__oom(j->err);
 done:
 	cinstall_buf__release(&dst);
 	cinstall_buf__release(&text);
@@ -871,6 +1102,15 @@ static void rollback(install *in, job *j)
 			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s: cannot remove '%s' while undoing the install: %s",
 			                  j->label, j->placed[i], strerror(errno));
 		}
+	for (i = j->ndone; i-- > 0;) {
+		const char *dst = dest_dst(in, j, &j->dests[i]);
+		if (dst && unlink(dst) < 0 && errno != ENOENT) {
+			left++;
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s: cannot remove '%s' while undoing the install: %s",
+			                  j->label, dst, strerror(errno));
+		}
+	}
+	j->ndone = 0;
 	for (i = j->ncreated; i-- > 0;)
 		if (rmdir(j->created[i]) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST) {
 			left++;
@@ -892,9 +1132,9 @@ static void rollback(install *in, job *j)
 		cinstall_err e = CINSTALL_ERR_INIT;
 		cinstall_path__rmtree(&e, j->stash);
 	}
-	len = strlen(j->err.msg);
-	if ((left || kept || j->keep_stash) && len < sizeof(j->err.msg))
-		snprintf(j->err.msg + len, sizeof(j->err.msg) - len,
+	len = strlen(j->err->msg);
+	if ((left || kept || j->keep_stash) && len < sizeof(j->err->msg))
+		snprintf(j->err->msg + len, sizeof(j->err->msg) - len,
 		         "; undoing the install left %zu new file(s) behind and %zu old file(s) in '%s'", left,
 		         kept, j->stash ? j->stash : "(no stash)");
 	j->placed_ok = 0;
@@ -910,19 +1150,21 @@ static void place(install *in, job *j)
 
 	if (j->error || j->action == ACT_UNCHANGED)
 		return;
+	if ((error = reload(in, j)) < 0)
+		goto done;
 	if (in->opts->flags & CINSTALL_INSTALL_STRICT_LINK_MODE)
 		lflags |= CINSTALL_LINKER_STRICT;
-	if ((error = cinstall_linker__new(&j->linker, &j->err, in->ctx, in->opts->link_mode, lflags, j->label)) < 0)
+	if ((error = cinstall_linker__new(&j->linker, j->err, in->ctx, in->opts->link_mode, lflags, j->label)) < 0)
 		goto done;
 	/* Move the installed version aside (by its RECORD). */
 	if (j->old) {
-		error = cinstall_uninstall__plan(&plan, &j->err, in->s, j->old);
+		error = cinstall_uninstall__plan(&plan, j->err, in->s, j->old);
 		if (error == CINSTALL_ENOTFOUND && !strcmp(j->old->dist_info, j->dist_info_dir)) {
 			/* Our own .dist-info without RECORD: an install of this very
 			 * wheel was killed before it finished.  Placing over it
 			 * completes it (what is there is replaced, file by file). */
-			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s; completing an interrupted install", j->err.msg);
-			cinstall_err__clear(&j->err);
+			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s; completing an interrupted install", j->err->msg);
+			cinstall_err__clear(j->err);
 			error = 0;
 		}
 		if (error < 0)
@@ -931,6 +1173,22 @@ static void place(install *in, job *j)
 			if ((error = stash_file(in, j, plan->files[i])) < 0)
 				goto done;
 	}
+	/* Where every file goes, hashed and sorted: to tell a file this wheel
+	 * placed from one that was there (placed_here). */
+	if (!(j->keys = malloc((j->ndests ? j->ndests : 1) * sizeof(*j->keys)))) {
+		error = cinstall_err__oom(j->err);
+		goto done;
+	}
+	for (i = 0; i < j->ndests; i++) {
+		const char *dst = dest_dst(in, j, &j->dests[i]);
+		if (!dst) {
+			error = cinstall_err__oom(j->err);
+			goto done;
+		}
+		dst_hash(&j->keys[i], dst);
+		j->keys[i].i = i;
+	}
+	qsort(j->keys, j->ndests, sizeof(*j->keys), cmp_key);
 	for (i = 0; i < j->ndests; i++) {
 		if ((error = place_file(in, j, &j->dests[i])) < 0)
 			goto done;
@@ -951,48 +1209,235 @@ done:
 		j->error = error;
 		rollback(in, j);
 	}
+	free(j->keys);
+	j->keys = NULL;
 	progress(in, j->given, 0, batch);
 }
 
 /* ---- phase 5: bytecode, RECORD, commit --------------------------------- */
 
-static int row_cmp(const void *a, const void *b)
+/* A row of RECORD while it is written: a file of the wheel, its digest
+ * from the manifest, or a generated file's row. */
+typedef struct out_row {
+	const char *path;
+	const dest *d;       /* a file of the wheel, or NULL */
+	const row *gen;      /* a generated file's row, or NULL */
+} out_row;
+
+static int out_row_cmp(const void *a, const void *b)
 {
-	return strcmp(((const row *)a)->path, ((const row *)b)->path);
+	return strcmp(((const out_row *)a)->path, ((const out_row *)b)->path);
+}
+
+#define RECORD_FLUSH ((size_t)64 << 10)
+
+/* RECORD's text, to `fd` as it is made: a row per file of the wheel (but
+ * scripts written anew), per generated file, and RECORD's own, sorted by
+ * path.  Made here from the manifest, not kept row by row while placing,
+ * and never held whole. */
+static int record_text(install *in, job *j, int fd, const char *dst)
+{
+	cinstall_buf rels = CINSTALL_BUF_INIT, text = CINSTALL_BUF_INIT;
+	out_row *rows = NULL;
+	const char *p;
+	size_t i, n = 0;
+	int error = 0;
+
+	/* The RECORD paths that are not the wheel's, one after another. */
+	for (i = 0; i < j->ndests; i++) {
+		const dest *d = &j->dests[i];
+		const char *rel;
+		if (d->plain || d->rewritten)
+			continue;
+		if (!(rel = dest_rel(in, j, d)) || cinstall_buf__put(&rels, rel, strlen(rel) + 1) < 0)
+			goto oom;
+	}
+	if (!(rows = malloc((j->ndests + j->nrows + 1) * sizeof(*rows))))
+		goto oom;
+	p = rels.ptr;
+	for (i = 0; i < j->ndests; i++) {
+		const dest *d = &j->dests[i];
+		if (d->rewritten)
+			continue;
+		rows[n].d = d;
+		rows[n].gen = NULL;
+		if (d->plain) {
+			rows[n].path = d->f->path;
+		} else {
+			rows[n].path = p;
+			p += strlen(p) + 1;
+		}
+		n++;
+	}
+	for (i = 0; i < j->nrows; i++) {
+		rows[n].path = j->rows[i].path;
+		rows[n].d = NULL;
+		rows[n].gen = &j->rows[i];
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), out_row_cmp);
+	for (i = 0; i < n; i++) {
+		int r;
+		if (rows[i].d) {
+			char b64[CINSTALL_B64_MAX + 8];
+			memcpy(b64, "sha256=", 7);
+			cinstall_manifest__sha256_b64(b64 + 7, rows[i].d->f);
+			r = cinstall_record__write_row(&text, rows[i].path, b64, (int64_t)rows[i].d->f->size);
+		} else {
+			r = cinstall_record__write_row(&text, rows[i].path, rows[i].gen->hash, rows[i].gen->size);
+		}
+		if (r < 0)
+			goto oom;
+		if ((text.len >= RECORD_FLUSH || i + 1 == n) && text.len) {
+			if (cinstall_sys__write_all(fd, text.ptr, text.len) < 0) {
+				error = cinstall_err__os(j->err, "cannot write '%s'", dst);
+				goto done;
+			}
+			cinstall_buf__truncate(&text, 0);
+		}
+	}
+	goto done;
+oom:
+	error = cinstall_err__oom(j->err);
+done:
+	free(rows);
+	cinstall_buf__release(&rels);
+	cinstall_buf__release(&text);
+	return error;
+}
+
+/* RECORD, as write_generated writes a file (a temporary beside it, renamed
+ * over it, under the directory's lock), but written as it is made. */
+static int write_record(install *in, job *j, const char *dst)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	pthread_mutex_t *lock;
+	int fd = -1, error = 0, tries, created = 0;
+
+	if ((error = ensure_parent(j, dst, NULL)) < 0 || (error = clear_dst(in, j, dst)) < 0)
+		return error;
+	if (cinstall_link__dirname(dir, sizeof(dir), dst) < 0)
+		return cinstall_err__set(j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': path is too long", dst);
+	if (!(lock = cinstall_ctx__dir_lock(in->ctx, dir)))
+		return cinstall_err__oom(j->err);
+	pthread_mutex_lock(lock);
+	for (tries = 0; fd < 0; tries++) {
+		if (cinstall_link__tmpname(tmp, sizeof(tmp), dst) < 0) {
+			error = cinstall_err__set(j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': path is too long", dst);
+			goto done;
+		}
+		fd = cinstall_sys__open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		created = fd >= 0;
+		if (fd < 0 && (errno != EEXIST || tries == 8)) {
+			error = cinstall_err__os(j->err, "cannot create '%s'", tmp);
+			goto done;
+		}
+	}
+	if ((error = record_text(in, j, fd, dst)) < 0)
+		goto done;
+	if (cinstall_sys__close(fd) < 0) {
+		fd = -1;
+		error = cinstall_err__os(j->err, "cannot write '%s'", dst);
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp, dst) < 0) {
+		error = cinstall_err__os(j->err, "cannot replace '%s'", dst);
+		goto done;
+	}
+	created = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (created)
+		unlink(tmp);
+	pthread_mutex_unlock(lock);
+	return error < 0 ? error : note_placed(j, dst);
+}
+
+/* After RECORD: free what was kept per file (the manifest's files, where
+ * they went, what undo would remove).  commit() and the report need only
+ * the names, the stash and the counts. */
+static void shed(job *j)
+{
+	dirset *e, *tmp;
+	size_t i;
+
+	if (j->m)
+		cinstall_manifest__drop_files(j->m);
+	free(j->dests);
+	j->dests = NULL;
+	j->ndests = j->ndone = 0;
+	free(j->keys);
+	j->keys = NULL;
+	cinstall_buf__release(&j->pdst);
+	cinstall_buf__release(&j->prel);
+	for (i = 0; i < j->nrows; i++) {
+		free(j->rows[i].path);
+		free(j->rows[i].hash);
+	}
+	free(j->rows);
+	j->rows = NULL;
+	j->nrows = j->caprows = 0;
+	for (i = 0; i < j->nplaced; i++)
+		free(j->placed[i]);
+	free(j->placed);
+	j->placed = NULL;
+	j->nplaced = j->capplaced = 0;
+	for (i = 0; i < j->ncreated; i++)
+		free(j->created[i]);
+	free(j->created);
+	j->created = NULL;
+	j->ncreated = j->capcreated = 0;
+	HASH_ITER(hh, j->dirs, e, tmp) {
+		HASH_DEL(j->dirs, e);
+		free(e->dir);
+		free(e);
+	}
+	cinstall_scripts__free(j->eps);
+	j->eps = NULL;
+	cinstall_linker__free(j->linker);
+	j->linker = NULL;
+	cinstall_sha__free(j->sha);
+	j->sha = NULL;
 }
 
 static void finish(install *in, job *j)
 {
-	cinstall_buf text = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT, rel = CINSTALL_BUF_INIT;
-	size_t i;
+	cinstall_buf dst = CINSTALL_BUF_INIT, rel = CINSTALL_BUF_INIT;
 	int error = 0;
 
-	if (j->action == ACT_UNCHANGED)
+	if (j->action == ACT_UNCHANGED) {
+		shed(j);
 		return; /* counted as done before placing */
+	}
 	if (j->error || !j->placed_ok)
 		goto out;
 	if (cinstall_path__join(&dst, j->dist_info_dir, "RECORD") < 0 ||
 	    cinstall_uninstall__relpath(&rel, j->root_dir, dst.ptr) < 0 || add_row(j, rel.ptr, NULL, -1) < 0) {
-		error = cinstall_err__oom(&j->err);
+		error = cinstall_err__oom(j->err);
 		goto done;
 	}
-	qsort(j->rows, j->nrows, sizeof(*j->rows), row_cmp);
-	for (i = 0; i < j->nrows; i++)
-		if (cinstall_record__write_row(&text, j->rows[i].path, j->rows[i].hash, j->rows[i].size) < 0) {
-			error = cinstall_err__oom(&j->err);
-			goto done;
-		}
-	error = write_generated(in, j, dst.ptr, cinstall_buf__cstr(&text), text.len, 0644, 0);
+	error = write_record(in, j, dst.ptr);
 done:
 	if (error < 0) {
 		j->error = error;
 		rollback(in, j);
 	}
 out:
-	cinstall_buf__release(&text);
 	cinstall_buf__release(&dst);
 	cinstall_buf__release(&rel);
 	progress(in, j->given, 1, 0);
+	shed(j);
+}
+
+/* Without --compile-bytecode nothing waits for the other wheels between
+ * placing a wheel and writing its RECORD: one wheel's files are in memory
+ * only while a thread works on it. */
+static void place_finish(install *in, job *j)
+{
+	place(in, j);
+	finish(in, j);
 }
 
 /* Success: forget the stash and what the old version left behind. */
@@ -1047,6 +1492,14 @@ static const char compile_py[] =
 	"    out = [c(p) for p in files]\n"
 	"sys.stdout.buffer.write(b''.join(o.encode('utf-8', 'surrogateescape') + b'\\0' for o in out))\n";
 
+/* The destination keeps the wheel path's last component: test that. */
+static int is_py(const char *path)
+{
+	size_t len = strlen(path);
+
+	return len >= 3 && !strcmp(path + len - 3, ".py");
+}
+
 static int compile_bytecode(install *in, cinstall_err *err)
 {
 	cinstall_buf list = CINSTALL_BUF_INIT, out = CINSTALL_BUF_INIT, path = CINSTALL_BUF_INIT;
@@ -1065,10 +1518,16 @@ static int compile_bytecode(install *in, cinstall_err *err)
 		if (j->error || !j->placed_ok)
 			continue;
 		for (k = 0; k < j->ndests; k++) {
-			size_t len = strlen(j->dests[k].dst);
-			if (!j->dests[k].in_lib || len < 3 || strcmp(j->dests[k].dst + len - 3, ".py"))
+			const char *dst;
+			size_t len;
+			if (!j->dests[k].in_lib || !is_py(j->dests[k].f->path))
 				continue;
-			if (cinstall_buf__put(&list, j->dests[k].dst, len + 1) < 0)
+			if (!(dst = dest_dst(in, j, &j->dests[k])))
+				goto oom;
+			len = strlen(dst);
+			if (len < 3 || strcmp(dst + len - 3, ".py"))
+				continue;
+			if (cinstall_buf__put(&list, dst, len + 1) < 0)
 				goto oom;
 			npy++;
 		}
@@ -1134,8 +1593,14 @@ static int compile_bytecode(install *in, cinstall_err *err)
 		if (j->error || !j->placed_ok)
 			continue;
 		for (k = 0; k < j->ndests && p < end; k++) {
-			size_t len = strlen(j->dests[k].dst), plen;
-			if (!j->dests[k].in_lib || len < 3 || strcmp(j->dests[k].dst + len - 3, ".py"))
+			const char *dst;
+			size_t len, plen;
+			if (!j->dests[k].in_lib || !is_py(j->dests[k].f->path))
+				continue;
+			if (!(dst = dest_dst(in, j, &j->dests[k])))
+				goto oom;
+			len = strlen(dst);
+			if (len < 3 || strcmp(dst + len - 3, ".py"))
 				continue;
 			plen = strlen(p);
 			if (plen) {
@@ -1146,9 +1611,12 @@ static int compile_bytecode(install *in, cinstall_err *err)
 					char b64[CINSTALL_B64_MAX];
 					cinstall_buf rel = CINSTALL_BUF_INIT;
 					sha256_b64(b64, &j->sha, cinstall_buf__cstr(&pyc), pyc.len, &e, &herr);
+					cinstall_err scratch;
+					job_begin(j, &scratch);
 					if (herr == 0 && cinstall_uninstall__relpath(&rel, j->root_dir, p) == 0 &&
 					    add_row(j, rel.ptr, b64, (int64_t)pyc.len) == 0)
 						note_placed(j, p);
+					job_end(j);
 					cinstall_buf__release(&rel);
 				}
 			}
@@ -1181,45 +1649,25 @@ done:
 
 /* ---- phase 3: conflicts ------------------------------------------------ */
 
+static void mark_shared(uint64_t tag, void *payload)
+{
+	install *in = payload;
+
+	/* A path two wheels write, identical or not, is placed by replacing
+	 * (temporary + rename), so neither trips on the other. */
+	size_t k = tag & 0xffffffffu;
+
+	in->jobs[tag >> 32].shared[k / 8] |= (unsigned char)(1u << (k % 8));
+}
+
 static int find_conflicts(install *in, cinstall_err *err)
 {
-	cinstall_conflicts *c = NULL;
 	cinstall_conflict *list = NULL;
-	conflict_ent *table = NULL, *e, *tmp;
-	size_t i, k, n = 0;
+	size_t i, n = 0;
 	int error = 0;
 
-	if (cinstall_conflicts__new(&c) < 0)
-		return cinstall_err__oom(err);
-	for (i = 0; i < in->n; i++) {
-		job *j = &in->jobs[i];
-		if (j->error || j->action == ACT_UNCHANGED)
-			continue;
-		for (k = 0; k < j->ndests; k++) {
-			dest *d = &j->dests[k];
-			if (cinstall_conflicts__add(c, j->m->name, d->rel, d->f->size, d->f->xxh3[0] ? d->f->xxh3 : NULL) < 0) {
-				error = cinstall_err__oom(err);
-				goto done;
-			}
-			/* A path two wheels write, identical or not, is placed by
-			 * replacing (temporary + rename), so neither trips on the other. */
-			HASH_FIND_STR(table, d->rel, e);
-			if (e) {
-				if (e->job != i)
-					d->conflict = e->d->conflict = 1;
-				continue;
-			}
-			if (!(e = calloc(1, sizeof(*e)))) {
-				error = cinstall_err__oom(err);
-				goto done;
-			}
-			e->rel = d->rel;
-			e->job = i;
-			e->d = d;
-			HASH_ADD_KEYPTR(hh, table, e->rel, strlen(e->rel), e);
-		}
-	}
-	if (cinstall_conflicts__list(&list, &n, c) < 0) {
+	cinstall_conflicts__each_shared(in->conflicts, mark_shared, in);
+	if (cinstall_conflicts__list(&list, &n, in->conflicts) < 0) {
 		error = cinstall_err__oom(err);
 		goto done;
 	}
@@ -1240,12 +1688,9 @@ static int find_conflicts(install *in, cinstall_err *err)
 		                  list[i].dist_a, list[i].dist_b);
 	}
 done:
-	HASH_ITER(hh, table, e, tmp) {
-		HASH_DEL(table, e);
-		free(e);
-	}
 	cinstall_conflicts__free_list(list, n);
-	cinstall_conflicts__free(c);
+	cinstall_conflicts__free(in->conflicts);
+	in->conflicts = NULL;
 	return error;
 }
 
@@ -1333,11 +1778,12 @@ static void job_release(job *j)
 	cinstall_manifest__free(j->m);
 	free(j->norm);
 	free(j->dist_info_dir);
-	for (i = 0; i < j->ndests; i++) {
-		free(j->dests[i].dst);
-		free(j->dests[i].rel);
-	}
+	free(j->headers_dir);
 	free(j->dests);
+	free(j->shared);
+	free(j->keys);
+	cinstall_buf__release(&j->pdst);
+	cinstall_buf__release(&j->prel);
 	for (i = 0; i < j->nrows; i++) {
 		free(j->rows[i].path);
 		free(j->rows[i].hash);
@@ -1362,6 +1808,7 @@ static void job_release(job *j)
 	free(j->moves);
 	cinstall_linker__free(j->linker);
 	cinstall_sha__free(j->sha);
+	free(j->saved);
 }
 
 static const char *action_name(int action)
@@ -1399,7 +1846,8 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 			error = cinstall_err__set(&err, CINSTALL_EINVAL, 0, "wheel %zu is NULL", i);
 			goto done;
 		}
-	if (cinstall_report__new(&in.rep) < 0 || !(in.jobs = calloc(nwheels ? nwheels : 1, sizeof(*in.jobs)))) {
+	if (cinstall_report__new(&in.rep) < 0 || !(in.jobs = calloc(nwheels ? nwheels : 1, sizeof(*in.jobs))) ||
+	    cinstall_conflicts__new(&in.conflicts) < 0) {
 		error = cinstall_err__oom(&err);
 		goto done;
 	}
@@ -1433,7 +1881,7 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 	run_parallel(&in, prepare);
 	for (i = 0; i < nwheels && !error; i++) {
 		if (in.jobs[i].error) {
-			cinstall_err__copy(&err, &in.jobs[i].err);
+			job_error(&err, &in.jobs[i]);
 			error = in.jobs[i].error;
 			break;
 		}
@@ -1476,15 +1924,16 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 			remove_temporaries(in.s->scripts);
 		cinstall_buf__release(&rp);
 	}
-	run_parallel(&in, place);
-
 	/* 5. Bytecode, RECORD, and the stashes dropped. */
 	if (opts->flags & CINSTALL_INSTALL_COMPILE_BYTECODE) {
 		cinstall_err cerr = CINSTALL_ERR_INIT;
+		run_parallel(&in, place);
 		if (compile_bytecode(&in, &cerr) < 0)
 			cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "bytecode not compiled: %s", cerr.msg);
+		run_parallel(&in, finish);
+	} else {
+		run_parallel(&in, place_finish);
 	}
-	run_parallel(&in, finish);
 	for (i = 0; i < nwheels; i++)
 		commit(&in, &in.jobs[i]);
 
@@ -1492,7 +1941,7 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 		job *j = &in.jobs[i];
 		if (j->error) {
 			if (!error) {
-				cinstall_err__copy(&err, &j->err);
+				job_error(&err, j);
 				error = j->error;
 			}
 			continue;
@@ -1521,6 +1970,7 @@ done:
 		pthread_mutex_destroy(&in.lock);
 	cinstall_uninstall__free_dists(in.dists);
 	cinstall_scheme__free(in.s);
+	cinstall_conflicts__free(in.conflicts);
 	if (out)
 		*out = in.rep;
 	else

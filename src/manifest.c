@@ -39,15 +39,34 @@
 
 #define MANIFEST_MAGIC "cinstall-manifest 1"
 
+struct cinstall_manifest_block {
+	cinstall_manifest_block *next;
+	size_t used, cap;
+	char data[];
+};
+
+#define BLOCK_FIRST ((size_t)512)
+#define BLOCK_MAX ((size_t)64 << 10)
+
+void cinstall_manifest__drop_files(cinstall_manifest *m)
+{
+	cinstall_manifest_block *b, *next;
+
+	for (b = m->arena; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	m->arena = NULL;
+	free(m->files);
+	m->files = NULL;
+	m->nfiles = 0;
+}
+
 void cinstall_manifest__free(cinstall_manifest *m)
 {
-	size_t i;
-
 	if (!m)
 		return;
-	for (i = 0; i < m->nfiles; i++)
-		free(m->files[i].path);
-	free(m->files);
+	cinstall_manifest__drop_files(m);
 	free(m->wheel);
 	free(m->name);
 	free(m->version);
@@ -57,6 +76,133 @@ void cinstall_manifest__free(cinstall_manifest *m)
 	free(m->tags);
 	free(m->sloppy);
 	free(m);
+}
+
+const char *cinstall_manifest__intern(cinstall_manifest *m, const char *path, size_t len)
+{
+	cinstall_manifest_block *b = m->arena;
+	char *out;
+
+	if (!b || b->cap - b->used < len + 1) {
+		size_t cap = b ? b->cap * 2 : BLOCK_FIRST;
+		if (cap > BLOCK_MAX)
+			cap = BLOCK_MAX;
+		if (cap < len + 1)
+			cap = len + 1;
+		if (!(b = malloc(sizeof(*b) + cap)))
+			return NULL;
+		b->used = 0;
+		b->cap = cap;
+		b->next = m->arena;
+		m->arena = b;
+	}
+	out = b->data + b->used;
+	memcpy(out, path, len);
+	out[len] = '\0';
+	b->used += len + 1;
+	return out;
+}
+
+void cinstall_manifest__sha256_b64(char out[CINSTALL_B64_MAX], const cinstall_manifest_file *f)
+{
+	cinstall_hash__b64url(out, f->sha256, CINSTALL_SHA256_LEN);
+}
+
+void cinstall_manifest__xxh3_hex(char out[CINSTALL_XXH_HEX], const cinstall_manifest_file *f)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < CINSTALL_XXH3_LEN; i++) {
+		out[2 * i] = digits[f->xxh3[i] >> 4];
+		out[2 * i + 1] = digits[f->xxh3[i] & 15];
+	}
+	out[2 * CINSTALL_XXH3_LEN] = '\0';
+}
+
+static inline int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int cinstall_manifest__xxh3_parse(unsigned char out[CINSTALL_XXH3_LEN], const char *hex)
+{
+	size_t i;
+
+	for (i = 0; i < CINSTALL_XXH3_LEN; i++) {
+		int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+		if (lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi * 16 + lo);
+	}
+	return hex[2 * CINSTALL_XXH3_LEN] == '\0' ? 0 : -1;
+}
+
+static inline int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+/* A SHA-256 as this file writes it: exactly 43 urlsafe base64 digits, the
+ * last one's low 2 bits 0.  0, or -1 for anything else (which the general
+ * decoder then reads). */
+static int sha256_parse(unsigned char out[CINSTALL_SHA256_LEN], const char *b64)
+{
+	uint32_t acc = 0;
+	size_t i, o = 0;
+	int bits = 0;
+
+	for (i = 0; i < 43; i++) {
+		int v = b64val(b64[i]);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return b64[43] == '\0' && o == CINSTALL_SHA256_LEN && (acc & ((1u << bits) - 1)) == 0 ? 0 : -1;
+}
+
+static int cmp_files(const void *a, const void *b)
+{
+	return strcmp(((const cinstall_manifest_file *)a)->path, ((const cinstall_manifest_file *)b)->path);
+}
+
+void cinstall_manifest__sort(cinstall_manifest *m)
+{
+	cinstall_manifest_file *shrunk;
+
+	size_t i;
+
+	if (!m->nfiles)
+		return;
+	/* Read back from MANIFEST they are sorted already: no sort, and no
+	 * buffer of qsort's. */
+	for (i = 1; i < m->nfiles && cmp_files(&m->files[i - 1], &m->files[i]) <= 0; i++)
+		;
+	if (i < m->nfiles)
+		qsort(m->files, m->nfiles, sizeof(*m->files), cmp_files);
+	if ((shrunk = realloc(m->files, m->nfiles * sizeof(*m->files))))
+		m->files = shrunk;
 }
 
 const cinstall_manifest_file *cinstall_manifest__find(const cinstall_manifest *m, const char *path)
@@ -149,8 +295,11 @@ int cinstall_manifest__save_sync(cinstall_err *err, const cinstall_manifest *m, 
 		goto oom;
 	for (i = 0; i < m->nfiles; i++) {
 		const cinstall_manifest_file *f = &m->files[i];
+		char b64[CINSTALL_B64_MAX], hex[CINSTALL_XXH_HEX];
+		cinstall_manifest__sha256_b64(b64, f);
+		cinstall_manifest__xxh3_hex(hex, f);
 		if (cinstall_buf__printf(&b, "f %o %llu %s %s ", (unsigned)f->mode, (unsigned long long)f->size,
-		                         f->sha256, f->xxh3) < 0 ||
+		                         b64, hex) < 0 ||
 		    put_escaped(&b, f->path) < 0 || cinstall_buf__putc(&b, '\n') < 0)
 			goto oom;
 		if (flush(fd, &b, x, 1 << 16) < 0)
@@ -199,31 +348,16 @@ done:
 /* Reading                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static int hexval(char c)
+/* Undo put_escaped in place; the new length, or -1 on a bad escape. */
+static long unescape_in_place(char *s)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+	char *o = s, *start = s;
 
-/* Undo put_escaped; NULL on a bad escape or out of memory. */
-static char *unescape(const char *s)
-{
-	char *out = malloc(strlen(s) + 1), *o = out;
-
-	if (!out)
-		return NULL;
 	for (; *s; s++) {
 		if (*s == '%') {
 			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
-			if (lo < 0 || (hi == 0 && lo == 0)) {
-				free(out);
-				return NULL;
-			}
+			if (lo < 0 || (hi == 0 && lo == 0))
+				return -1;
 			*o++ = (char)(hi * 16 + lo);
 			s += 2;
 		} else {
@@ -231,6 +365,18 @@ static char *unescape(const char *s)
 		}
 	}
 	*o = '\0';
+	return (long)(o - start);
+}
+
+/* Undo put_escaped into a new string; NULL on a bad escape or out of memory. */
+static char *unescape(const char *s)
+{
+	char *out = strdup(s);
+
+	if (out && unescape_in_place(out) < 0) {
+		free(out);
+		return NULL;
+	}
 	return out;
 }
 
@@ -244,14 +390,12 @@ static int is_hex(const char *s, size_t len)
 	return s[len] == '\0';
 }
 
-static int cmp_files(const void *a, const void *b)
+/* Parse one "f ..." line into `f` (its path into m's arena); 0, -1 when
+ * malformed, CINSTALL_ENOMEM. */
+static int parse_file_line(cinstall_manifest *m, cinstall_manifest_file *f, char *line)
 {
-	return strcmp(((const cinstall_manifest_file *)a)->path, ((const cinstall_manifest_file *)b)->path);
-}
-
-/* Parse one "f ..." line into `f`; 0 or -1. */
-static int parse_file_line(cinstall_manifest_file *f, char *line)
-{
+	unsigned char digest[CINSTALL_DIGEST_MAX];
+	long len;
 	char *p = line + 2, *end, *sha, *xxh;
 	unsigned long mode;
 	unsigned long long size;
@@ -272,14 +416,19 @@ static int parse_file_line(cinstall_manifest_file *f, char *line)
 	if (!(end = strchr(xxh, ' ')) || end - xxh != 32)
 		return -1;
 	*end = '\0';
-	if (!is_hex(xxh, 32))
+	if (sha256_parse(f->sha256, sha) < 0) {
+		if (cinstall_hash__b64url_decode(digest, sizeof(digest), sha) != CINSTALL_SHA256_LEN)
+			return -1;
+		memcpy(f->sha256, digest, CINSTALL_SHA256_LEN);
+	}
+	if (cinstall_manifest__xxh3_parse(f->xxh3, xxh) < 0)
 		return -1;
 	f->mode = (uint32_t)mode;
 	f->size = size;
-	memcpy(f->sha256, sha, strlen(sha) + 1);
-	memcpy(f->xxh3, xxh, 33);
-	if (!(f->path = unescape(end + 1)) || !*f->path)
+	if ((len = unescape_in_place(end + 1)) <= 0)
 		return -1;
+	if (!(f->path = cinstall_manifest__intern(m, end + 1, (size_t)len)))
+		return CINSTALL_ENOMEM;
 	return 0;
 }
 
@@ -331,10 +480,11 @@ int cinstall_manifest__load(cinstall_manifest **out, cinstall_err *err, const ch
 		if (!strncmp(line, "f ", 2)) {
 			if (m->nfiles >= want)
 				goto bad;
-			if (parse_file_line(&m->files[m->nfiles], line) < 0) {
-				free(m->files[m->nfiles].path);
+			int r = parse_file_line(m, &m->files[m->nfiles], line);
+			if (r == CINSTALL_ENOMEM)
+				goto oom;
+			if (r < 0)
 				goto bad;
-			}
 			m->nfiles++;
 			continue;
 		}
@@ -395,7 +545,7 @@ int cinstall_manifest__load(cinstall_manifest **out, cinstall_err *err, const ch
 	if (!ended || want == (size_t)-1 || m->nfiles != want || !m->key[0] || !m->name || !m->version || !m->dist_info)
 		goto bad;
 	/* Written sorted; sort anyway so a hand-edited file cannot break find(). */
-	qsort(m->files, m->nfiles, sizeof(*m->files), cmp_files);
+	cinstall_manifest__sort(m);
 	*out = m;
 	m = NULL;
 	goto done;

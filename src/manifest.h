@@ -16,13 +16,27 @@
 #include "err.h"
 #include "hash.h"
 
+/* Digest sizes in bytes. */
+#define CINSTALL_SHA256_LEN 32
+#define CINSTALL_XXH3_LEN 16
+
+/*
+ * One file of the entry.  72 bytes plus its path: a wheel of 50,000 files
+ * is held in about 6 MiB.  Digests are binary (their text forms are made
+ * when written: the MANIFEST line, a RECORD row, an object name); paths
+ * live in the manifest's arena, not one allocation each.
+ */
 typedef struct cinstall_manifest_file {
-	char *path;                    /* relative, '/'-separated, as in the wheel */
+	const char *path;              /* relative, '/'-separated, as in the wheel; in the arena */
 	uint64_t size;
 	uint32_t mode;                 /* 0644 or 0755 */
-	char sha256[CINSTALL_B64_MAX]; /* urlsafe base64, no padding (RECORD form) */
-	char xxh3[CINSTALL_XXH_HEX];   /* XXH3-128 of the bytes, hex */
+	uint32_t scratch;              /* the unpacker's while it builds the manifest; 0 otherwise */
+	unsigned char sha256[CINSTALL_SHA256_LEN]; /* SHA-256 of the bytes */
+	unsigned char xxh3[CINSTALL_XXH3_LEN];     /* XXH3-128 of the bytes (canonical, big-endian) */
 } cinstall_manifest_file;
+
+/* A block of the path arena (see cinstall_manifest__intern). */
+typedef struct cinstall_manifest_block cinstall_manifest_block;
 
 typedef struct cinstall_manifest {
 	char key[CINSTALL_XXH_HEX];    /* XXH3-128 of the wheel file */
@@ -47,6 +61,7 @@ typedef struct cinstall_manifest {
 	 * later with another size or a newer mtime was changed behind the
 	 * cache's back (written through a hard link). */
 	uint64_t sealed_ns;
+	cinstall_manifest_block *arena; /* where files[].path live; freed with the manifest */
 } cinstall_manifest;
 
 /* Read <entry>/MANIFEST.  CINSTALL_ECACHE when it is missing, truncated or
@@ -63,5 +78,27 @@ int cinstall_manifest__save_sync(cinstall_err *err, const cinstall_manifest *m, 
 const cinstall_manifest_file *cinstall_manifest__find(const cinstall_manifest *m, const char *path);
 
 void cinstall_manifest__free(cinstall_manifest *m);
+
+/* Copy path[0..len) (plus a NUL) into the manifest's arena, which lives as
+ * long as `m`; NULL when out of memory.  Blocks grow from 512 bytes to 64
+ * KiB, so a small manifest stays small and a large one wastes at most the
+ * tail of its last block. */
+const char *cinstall_manifest__intern(cinstall_manifest *m, const char *path, size_t len);
+
+/* The text forms: RECORD's urlsafe base64 of the SHA-256 (no padding), and
+ * the XXH3-128 as 32 lowercase hex digits. */
+void cinstall_manifest__sha256_b64(char out[CINSTALL_B64_MAX], const cinstall_manifest_file *f);
+void cinstall_manifest__xxh3_hex(char out[CINSTALL_XXH_HEX], const cinstall_manifest_file *f);
+
+/* Parse 32 hex digits (a cinstall_xxh__final_hex result) into binary; 0,
+ * or -1 when `hex` is not that. */
+int cinstall_manifest__xxh3_parse(unsigned char out[CINSTALL_XXH3_LEN], const char *hex);
+
+/* Free the files and their paths (nfiles becomes 0), keeping the rest:
+ * for a caller done with them before it is done with the manifest. */
+void cinstall_manifest__drop_files(cinstall_manifest *m);
+
+/* Sort files by path and give back the unused capacity of the array. */
+void cinstall_manifest__sort(cinstall_manifest *m);
 
 #endif

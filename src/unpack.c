@@ -8,8 +8,11 @@
  * so files are compared with it after the pass, from the digests kept for
  * the manifest; only files RECORD hashes with sha384/sha512 are read back
  * from the tree once.  WHEEL, METADATA and RECORD are read back from the
- * tree (they are small, and were just written) so that no file is ever
- * held in memory while streaming (but one small file at a time, below).
+ * tree (they were just written) so that no file is ever held in memory
+ * while streaming (but one small file at a time, below); RECORD a block at
+ * a time, each row checked as it is read against the files, sorted into
+ * the manifest and found by binary search.  No table of names: the tree
+ * refuses a name written twice (O_EXCL), and the error is classified then.
  *
  * Large wheels are split over the context's idle threads: a first pass
  * over the headers checks the entries and creates the directories, then
@@ -22,6 +25,10 @@
  * held by a verified object of the cache, become a hard link instead of
  * a new inode.  The files written are shared with the cache's objects
  * after RECORD is checked (cinstall_cache__dedupe_paths).
+ *
+ * Memory, per file of the wheel: the manifest entry (72 bytes and the
+ * path) and libarchive's central directory entry (~144 bytes, one copy
+ * per thread of a split), freed with the archive before RECORD is read.
  */
 #include "unpack.h"
 
@@ -53,7 +60,8 @@
 
 #define READ_BLOCK ((size_t)1 << 20)          /* libarchive's reads from the wheel */
 #define PART_READ_BLOCK ((size_t)256 << 10)   /* the same, for each thread of a split */
-#define HASH_BLOCK ((size_t)1 << 20)          /* our reads when hashing files */
+#define HASH_BLOCK ((size_t)64 << 10)         /* our reads when hashing files (below malloc's
+                                                 * mmap threshold: reused, not mapped anew) */
 #define RATIO_FLOOR ((uint64_t)16 << 20)      /* the ratio limit applies above this total */
 #define MAX_WHEEL_FILE ((size_t)1 << 20)      /* WHEEL */
 #define MAX_HEADERS ((size_t)4 << 20)         /* METADATA's headers */
@@ -64,15 +72,13 @@
 #define SPLIT_FILE_COST ((uint64_t)16 << 10)  /* a file's creation weighs as many bytes written */
 #define SHARE_MAX ((uint64_t)256 << 10)       /* files up to this size are read whole before written */
 #define SAME_MAX 8192                         /* distinct contents remembered per wheel (~1 MB) */
+#define RECORD_BLOCK ((size_t)64 << 10)       /* our reads of RECORD */
 
-/* A name in the archive: a file (index into files) or a directory. */
-typedef struct name_ent {
-	char *path;              /* owned when a directory; a file's is the manifest's */
-	size_t file;             /* index into u->files, or NO_FILE */
-	const char *record_hash; /* the RECORD row that named it (borrowed) */
-	int recorded;
-	UT_hash_handle hh;
-} name_ent;
+/* cinstall_manifest_file.scratch while RECORD is checked: the file's
+ * first row (a second one must agree with it). */
+#define ROW_SEEN 1u          /* a row named it */
+#define ROW_HASHED 2u        /* that row had a hash */
+#define ROW_ALGO_SHIFT 2     /* its algorithm (cinstall_hash_algo) */
 
 /* A directory created in the tree (named in the archive or implied). */
 typedef struct dir_ent {
@@ -104,9 +110,9 @@ typedef struct unpacker {
 	int treefd;
 	cinstall_sha *sha;
 	cinstall_xxh *xxh;
-	cinstall_manifest_file *files;     /* archive order until the end */
+	cinstall_manifest *m;              /* paths go into its arena */
+	cinstall_manifest_file *files;     /* archive order until finish() sorts them */
 	size_t nfiles, cap;
-	name_ent *names;
 	dir_ent *dirs;
 	top_ent *tops;
 	uint64_t entries, total;
@@ -180,17 +186,9 @@ static void same_release(unpacker *u)
 
 static void unpacker_release(unpacker *u)
 {
-	name_ent *n, *ntmp;
 	dir_ent *d, *dtmp;
 	top_ent *t, *ttmp;
-	size_t i;
 
-	HASH_ITER(hh, u->names, n, ntmp) {
-		HASH_DEL(u->names, n);
-		if (n->file == NO_FILE)
-			free(n->path);
-		free(n);
-	}
 	HASH_ITER(hh, u->dirs, d, dtmp) {
 		HASH_DEL(u->dirs, d);
 		free(d->path);
@@ -201,8 +199,6 @@ static void unpacker_release(unpacker *u)
 		free(t->name);
 		free(t);
 	}
-	for (i = 0; i < u->nfiles; i++)
-		free(u->files[i].path);
 	free(u->files);
 	same_release(u);
 	free(u->fresh);
@@ -223,7 +219,6 @@ static int unpacker_restart(unpacker *u, const char *tree)
 	int error;
 
 	/* Keep what the caller set up; release the rest. */
-	fresh.names = NULL;
 	fresh.dirs = NULL;
 	fresh.tops = NULL;
 	fresh.files = NULL;
@@ -257,7 +252,6 @@ static int unpacker_restart(unpacker *u, const char *tree)
 static int ensure_dir(unpacker *u, const char *path, size_t len)
 {
 	dir_ent *d;
-	name_ent *n;
 	const char *slash;
 	char *s;
 	int error;
@@ -271,12 +265,7 @@ static int ensure_dir(unpacker *u, const char *path, size_t len)
 		return error;
 	if (!(s = strndup(path, len)))
 		return cinstall_err__oom(u->err);
-	HASH_FIND(hh, u->names, path, len, n);
-	if (n && n->file != NO_FILE) {
-		error = fail_entry(u, CINSTALL_EBADWHEEL, s, "is both a file and a directory in the archive");
-		free(s);
-		return error;
-	}
+	/* A file of that name (written before) makes this EEXIST. */
 	if (mkdirat(u->treefd, s, 0755) < 0) {
 		int e = errno;
 		if (e == EEXIST)
@@ -325,18 +314,6 @@ static int note_top(unpacker *u, const char *path)
 	return 0;
 }
 
-static int add_name(unpacker *u, char *path, size_t file)
-{
-	name_ent *n = calloc(1, sizeof(*n));
-
-	if (!n)
-		return cinstall_err__oom(u->err);
-	n->path = path;
-	n->file = file;
-	HASH_ADD_KEYPTR(hh, u->names, n->path, strlen(n->path), n);
-	return 0;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Entries                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -348,28 +325,16 @@ static int archive_fail(unpacker *u, struct archive *a, const char *entry, const
 	return fail_entry(u, CINSTALL_EBADWHEEL, entry, "%s: %s", what, msg ? msg : "unknown error");
 }
 
+/* No table of names: the tree is one.  A directory where a file was
+ * written is EEXIST from mkdirat (ensure_dir), and so are a file written
+ * twice, or where a directory is, from openat's O_EXCL (do_file). */
 static int do_dir(unpacker *u, const char *path)
 {
 	size_t len = strlen(path);
-	name_ent *n;
-	char *s;
-	int error;
 
 	while (len && path[len - 1] == '/')
 		len--;
-	HASH_FIND(hh, u->names, path, len, n);
-	if (n) {
-		if (n->file != NO_FILE)
-			return fail_entry(u, CINSTALL_EBADWHEEL, path, "duplicate name in the archive");
-		return 0;
-	}
-	if ((error = ensure_dir(u, path, len)) < 0)
-		return error;
-	if (!(s = strndup(path, len)))
-		return cinstall_err__oom(u->err);
-	if ((error = add_name(u, s, NO_FILE)) < 0)
-		free(s);
-	return error;
+	return ensure_dir(u, path, len);
 }
 
 /* Take a file entry into the tables (and create its directory): all of a
@@ -378,13 +343,9 @@ static int add_file(unpacker *u, struct archive_entry *e, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	cinstall_manifest_file *f;
-	name_ent *n;
 	dir_ent *d;
 	int error;
 
-	HASH_FIND_STR(u->names, path, n);
-	if (n)
-		return fail_entry(u, CINSTALL_EBADWHEEL, path, "duplicate name in the archive");
 	HASH_FIND_STR(u->dirs, path, d);
 	if (d)
 		return fail_entry(u, CINSTALL_EBADWHEEL, path, "is both a file and a directory in the archive");
@@ -408,21 +369,38 @@ static int add_file(unpacker *u, struct archive_entry *e, const char *path)
 		u->fresh[u->nfiles] = 0;
 	f = &u->files[u->nfiles];
 	memset(f, 0, sizeof(*f));
-	if (!(f->path = strdup(path)))
+	if (!(f->path = cinstall_manifest__intern(u->m, path, strlen(path))))
 		return cinstall_err__oom(u->err);
 	u->nfiles++;
 	f->mode = (archive_entry_perm(e) & 0111) ? 0755 : 0644;
 	f->size = (uint64_t)archive_entry_size(e); /* declared; write_file sets what it wrote */
-	return add_name(u, f->path, u->nfiles - 1);
+	return 0;
+}
+
+/* O_EXCL met a name already in the tree: the same name earlier in the
+ * archive, a directory, or (on a filesystem that folds case or Unicode
+ * forms) another name it takes for the same. */
+static int name_taken(unpacker *u, const cinstall_manifest_file *f)
+{
+	size_t i;
+	dir_ent *d;
+
+	for (i = 0; i < u->nfiles; i++)
+		if (&u->files[i] != f && !strcmp(u->files[i].path, f->path))
+			return fail_entry(u, CINSTALL_EBADWHEEL, f->path, "duplicate name in the archive");
+	HASH_FIND_STR(u->dirs, f->path, d);
+	if (d)
+		return fail_entry(u, CINSTALL_EBADWHEEL, f->path, "is both a file and a directory in the archive");
+	return fail_entry(u, CINSTALL_EBADWHEEL, f->path,
+	                  "another entry has the same name on the cache's filesystem (it folds case or "
+	                  "Unicode forms; the names collide on such filesystems)");
 }
 
 static int create_file(unpacker *u, const cinstall_manifest_file *f, int *fd)
 {
 	*fd = cinstall_sys__openat(u->treefd, f->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, f->mode);
-	if (*fd < 0 && errno == EEXIST) /* not the same name: that was checked before */
-		return fail_entry(u, CINSTALL_EBADWHEEL, f->path,
-		                  "another entry has the same name on the cache's filesystem (it folds case or "
-		                  "Unicode forms; the names collide on such filesystems)");
+	if (*fd < 0 && errno == EEXIST)
+		return name_taken(u, f);
 	if (*fd < 0)
 		return cinstall_err__errno(u->err, errno == ENOMEM ? CINSTALL_ENOMEM : CINSTALL_EIO, errno,
 		                           "%s: '%s': cannot create", u->wheel, f->path);
@@ -512,18 +490,22 @@ static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, c
 		goto done;
 	}
 	f->size = written;
-	cinstall_hash__b64url(f->sha256, digest, cinstall_sha__final(u->sha, digest));
-	cinstall_xxh__final_hex(u->xxh, f->xxh3);
+	cinstall_sha__final(u->sha, digest);
+	memcpy(f->sha256, digest, CINSTALL_SHA256_LEN);
+	{
+		char hex[CINSTALL_XXH_HEX];
+		cinstall_xxh__final_hex(u->xxh, hex);
+		cinstall_manifest__xxh3_parse(f->xxh3, hex);
+	}
 	if (whole) {
 		unsigned char key[20];
-		size_t i, first = NO_FILE;
+		char xh[CINSTALL_XXH_HEX];
+		size_t first = NO_FILE;
 		same_ent *same;
 
 		/* The same bytes earlier in this wheel: a link to that file (made
 		 * the object, or not, with it by cinstall_cache__dedupe_paths). */
-		memset(key, 0, sizeof(key));
-		for (i = 0; i < 32 && f->xxh3[i]; i++)
-			key[i / 2] |= (unsigned char)((f->xxh3[i] <= '9' ? f->xxh3[i] - '0' : f->xxh3[i] - 'a' + 10) << (i % 2 ? 0 : 4));
+		memcpy(key, f->xxh3, 16);
 		memcpy(key + 16, &f->mode, 4);
 		if (u->same_lock)
 			pthread_mutex_lock(u->same_lock);
@@ -535,8 +517,9 @@ static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, c
 		if (first != NO_FILE && linkat(u->treefd, u->files[first].path, u->treefd, path, 0) == 0)
 			return 0;
 		/* The same bytes in an object of the cache (another wheel's). */
+		cinstall_manifest__xxh3_hex(xh, f);
 		if (first == NO_FILE &&
-		    cinstall_cache__share_existing(u->sharer, f->xxh3, f->mode, u->data, (size_t)written, u->tree, path,
+		    cinstall_cache__share_existing(u->sharer, xh, f->mode, u->data, (size_t)written, u->tree, path,
 		                                   &u->saved, &u->obj_mtime))
 			return 0;
 		if ((error = create_file(u, f, &fd)) < 0)
@@ -1061,12 +1044,10 @@ static int read_back(unpacker *u, const char *path, size_t cap, int headers, cin
 	return error;
 }
 
+/* After finish() has sorted the files into the manifest. */
 static int is_file(unpacker *u, const char *path)
 {
-	name_ent *n;
-
-	HASH_FIND_STR(u->names, path, n);
-	return n && n->file != NO_FILE;
+	return cinstall_manifest__find(u->m, path) != NULL;
 }
 
 /* Does "<name>-<version>" (a .dist-info or .data stem) match the file name? */
@@ -1193,82 +1174,166 @@ done:
 	return error;
 }
 
-/* Check one RECORD row against the file it names. */
-static int check_row(unpacker *u, const cinstall_record_row *row, const char *record_path)
+/* The file's true digest under `algo`: the manifest's SHA-256, or read back. */
+static int true_digest(unpacker *u, const cinstall_manifest_file *f, cinstall_hash_algo algo, unsigned char *out,
+                       size_t *outlen)
 {
-	unsigned char want[CINSTALL_DIGEST_MAX], got[CINSTALL_DIGEST_MAX];
-	char algo_name[32], got_b64[CINSTALL_B64_MAX];
-	const cinstall_manifest_file *f;
-	cinstall_hash_algo algo;
-	const char *eq;
-	size_t alen, glen = 0;
-	long wlen;
-	name_ent *n;
-	int is_record = !strcmp(row->path, record_path), error;
+	if (algo == CINSTALL_HASH_SHA256) {
+		memcpy(out, f->sha256, CINSTALL_SHA256_LEN);
+		*outlen = CINSTALL_SHA256_LEN;
+		return 0;
+	}
+	return rehash(u, f->path, algo, out, outlen);
+}
 
-	HASH_FIND_STR(u->names, row->path, n);
-	if (!n) {
-		dir_ent *d;
-		size_t len = strlen(row->path);
-		while (len && row->path[len - 1] == '/')
-			len--;
-		HASH_FIND(hh, u->dirs, row->path, len, d);
-		if (d)
-			return 0;
-		return sloppy(u, row->path, "listed in RECORD but not in the wheel");
-	}
-	if (n->file == NO_FILE)
-		return 0;
-	if (n->recorded) {
-		if ((n->record_hash == NULL) != (row->hash == NULL) ||
-		    (row->hash && strcmp(n->record_hash, row->hash)))
-			return fail_entry(u, CINSTALL_ERECORD, row->path, "listed twice in RECORD, with different hashes");
-		return 0;
-	}
-	n->recorded = 1;
-	n->record_hash = row->hash;
-	f = &u->files[n->file];
-	if (is_record)
-		return 0; /* RECORD cannot hold its own hash */
-	if (!row->hash)
-		return sloppy(u, row->path, "no hash in RECORD");
-	eq = strchr(row->hash, '=');
-	alen = (size_t)(eq - row->hash);
-	if (alen >= sizeof(algo_name))
-		alen = sizeof(algo_name) - 1;
-	memcpy(algo_name, row->hash, alen);
+/* "algo=digest" split and decoded; the algorithm, or CINSTALL_HASH_NONE
+ * (with the name in algo_name) when not one we accept; *wlen -1 when the
+ * digest is malformed. */
+static cinstall_hash_algo split_hash(const char *hash, char *algo_name, size_t cap, unsigned char *want, long *wlen)
+{
+	const char *eq = strchr(hash, '=');
+	size_t alen = (size_t)(eq - hash);
+	cinstall_hash_algo algo;
+
+	if (alen >= cap)
+		alen = cap - 1;
+	memcpy(algo_name, hash, alen);
 	algo_name[alen] = '\0';
 	algo = cinstall_hash__algo(algo_name);
+	*wlen = -1;
+	if (algo != CINSTALL_HASH_NONE) {
+		*wlen = cinstall_hash__b64url_decode(want, CINSTALL_DIGEST_MAX, eq + 1);
+		if (*wlen >= 0 && (size_t)*wlen != cinstall_hash__digest_len(algo))
+			*wlen = -1;
+	}
+	return algo;
+}
+
+typedef struct row_check {
+	unpacker *u;
+	const char *record_path;
+} row_check;
+
+/* A file named by a second row: the rows must agree.  The first was
+ * checked against the file, so the second agrees when it has a hash just
+ * as the first, in the same algorithm, and that hash is the file's too. */
+static int check_again(unpacker *u, const cinstall_manifest_file *f, const char *path, const char *hash, int is_record)
+{
+	unsigned char want[CINSTALL_DIGEST_MAX], got[CINSTALL_DIGEST_MAX];
+	char algo_name[32];
+	cinstall_hash_algo algo;
+	size_t glen = 0;
+	long wlen;
+	int error;
+
+	if (!!(f->scratch & ROW_HASHED) != (hash != NULL))
+		goto differ;
+	if (!hash || is_record)
+		return 0;
+	algo = split_hash(hash, algo_name, sizeof(algo_name), want, &wlen);
+	if (algo == CINSTALL_HASH_NONE || (unsigned)algo != f->scratch >> ROW_ALGO_SHIFT || wlen < 0)
+		goto differ;
+	if ((error = true_digest(u, f, algo, got, &glen)) < 0)
+		return error;
+	if (glen == (size_t)wlen && !memcmp(want, got, glen))
+		return 0;
+differ:
+	return fail_entry(u, CINSTALL_ERECORD, path, "listed twice in RECORD, with different hashes");
+}
+
+/* Check one RECORD row, as it is read, against the file it names. */
+static int check_row(const char *path, const char *hash, int64_t size, size_t line, void *payload)
+{
+	row_check *rc = payload;
+	unpacker *u = rc->u;
+	unsigned char want[CINSTALL_DIGEST_MAX], got[CINSTALL_DIGEST_MAX];
+	char algo_name[32], got_b64[CINSTALL_B64_MAX];
+	cinstall_manifest_file *f;
+	cinstall_hash_algo algo;
+	size_t glen = 0;
+	long wlen;
+	int is_record = !strcmp(path, rc->record_path), error;
+
+	(void)line;
+	f = (cinstall_manifest_file *)cinstall_manifest__find(u->m, path);
+	if (!f) {
+		dir_ent *d;
+		size_t len = strlen(path);
+		while (len && path[len - 1] == '/')
+			len--;
+		HASH_FIND(hh, u->dirs, path, len, d);
+		if (d)
+			return 0;
+		return sloppy(u, path, "listed in RECORD but not in the wheel");
+	}
+	if (f->scratch & ROW_SEEN)
+		return check_again(u, f, path, hash, is_record);
+	f->scratch = ROW_SEEN | (hash ? ROW_HASHED : 0);
+	if (is_record)
+		return 0; /* RECORD cannot hold its own hash */
+	if (!hash)
+		return sloppy(u, path, "no hash in RECORD");
+	algo = split_hash(hash, algo_name, sizeof(algo_name), want, &wlen);
 	if (algo == CINSTALL_HASH_NONE) {
 		if (!strcasecmp(algo_name, "md5") || !strcasecmp(algo_name, "sha1") || !strcasecmp(algo_name, "sha224"))
-			return fail_entry(u, CINSTALL_ERECORD, row->path,
+			return fail_entry(u, CINSTALL_ERECORD, path,
 			                  "RECORD hashes it with %s, which is too weak (sha256, sha384 or sha512 are accepted)",
 			                  algo_name);
-		return fail_entry(u, CINSTALL_ERECORD, row->path, "unknown hash algorithm '%s' in RECORD", algo_name);
+		return fail_entry(u, CINSTALL_ERECORD, path, "unknown hash algorithm '%s' in RECORD", algo_name);
 	}
-	wlen = cinstall_hash__b64url_decode(want, sizeof(want), eq + 1);
-	if (wlen < 0 || (size_t)wlen != cinstall_hash__digest_len(algo))
-		return fail_entry(u, CINSTALL_ERECORD, row->path, "malformed %s digest in RECORD", algo_name);
-	if (row->size >= 0 && (uint64_t)row->size != f->size)
-		return fail_entry(u, CINSTALL_ERECORD, row->path, "size does not match RECORD (expected %lld, got %llu)",
-		                  (long long)row->size, (unsigned long long)f->size);
-	if (algo == CINSTALL_HASH_SHA256) {
-		long l = cinstall_hash__b64url_decode(got, sizeof(got), f->sha256);
-		glen = l < 0 ? 0 : (size_t)l;
-	} else if ((error = rehash(u, row->path, algo, got, &glen)) < 0) {
+	f->scratch |= (uint32_t)algo << ROW_ALGO_SHIFT;
+	if (wlen < 0)
+		return fail_entry(u, CINSTALL_ERECORD, path, "malformed %s digest in RECORD", algo_name);
+	if (size >= 0 && (uint64_t)size != f->size)
+		return fail_entry(u, CINSTALL_ERECORD, path, "size does not match RECORD (expected %lld, got %llu)",
+		                  (long long)size, (unsigned long long)f->size);
+	if ((error = true_digest(u, f, algo, got, &glen)) < 0)
 		return error;
-	}
 	if (glen != (size_t)wlen || memcmp(want, got, glen)) {
 		cinstall_hash__b64url(got_b64, got, glen);
-		return fail_entry(u, CINSTALL_ERECORD, row->path, "%s does not match RECORD (expected %s, got %s)",
-		                  algo_name, eq + 1, got_b64);
+		return fail_entry(u, CINSTALL_ERECORD, path, "%s does not match RECORD (expected %s, got %s)", algo_name,
+		                  strchr(hash, '=') + 1, got_b64);
 	}
 	return 0;
 }
 
-static int cmp_files(const void *a, const void *b)
+/* Read RECORD back from the tree a block at a time, checking each row as
+ * it comes: neither its text nor its rows are ever held whole. */
+static int check_record(unpacker *u, const char *record_path)
 {
-	return strcmp(((const cinstall_manifest_file *)a)->path, ((const cinstall_manifest_file *)b)->path);
+	cinstall_record_reader rd;
+	row_check rc;
+	uint64_t total = 0;
+	ssize_t n;
+	int fd, error = 0;
+
+	rc.u = u;
+	rc.record_path = record_path;
+	cinstall_record__reader_init(&rd, u->err, u->wheel, check_row, &rc);
+	cinstall_buf__truncate(&u->scratch, 0);
+	if (cinstall_buf__grow(&u->scratch, RECORD_BLOCK) < 0)
+		return cinstall_err__oom(u->err);
+	fd = cinstall_sys__openat(u->treefd, record_path, O_RDONLY | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot read back", u->wheel, record_path);
+	while ((n = cinstall_sys__read_full(fd, u->scratch.ptr, RECORD_BLOCK)) > 0) {
+		total += (uint64_t)n;
+		if (total > MAX_RECORD) {
+			error = fail_entry(u, CINSTALL_ELIMIT, record_path, "file larger than %zu bytes", MAX_RECORD);
+			goto done;
+		}
+		if ((error = cinstall_record__reader_feed(&rd, u->scratch.ptr, (size_t)n)) != 0)
+			goto done;
+	}
+	if (n < 0) {
+		error = cinstall_err__errno(u->err, CINSTALL_EIO, errno, "%s: '%s': cannot read back", u->wheel, record_path);
+		goto done;
+	}
+	error = cinstall_record__reader_end(&rd);
+done:
+	close(fd);
+	cinstall_record__reader_release(&rd);
+	return error;
 }
 
 /* After the archive: validate .dist-info, WHEEL, METADATA and RECORD, and
@@ -1276,14 +1341,26 @@ static int cmp_files(const void *a, const void *b)
 static int finish(unpacker *u, cinstall_manifest *m)
 {
 	cinstall_buf p = CINSTALL_BUF_INIT, names = CINSTALL_BUF_INIT;
-	cinstall_record *rec = NULL;
 	wheel_info w;
 	top_ent *t, *di = NULL, *data = NULL;
-	size_t ndi = 0, i;
+	size_t ndi = 0, i, rlen;
 	char record_path[CINSTALL_PATH_MAX + 16];
 	int error = 0;
 
 	memset(&w, 0, sizeof(w));
+	/* The files, sorted by path, are the manifest's from here on: names
+	 * are looked up in it by binary search.  (Writing a name twice failed
+	 * already, on O_EXCL; the check by adjacency costs nothing.) */
+	m->files = u->files;
+	m->nfiles = u->nfiles;
+	u->files = NULL;
+	u->nfiles = u->cap = 0;
+	cinstall_manifest__sort(m);
+	for (i = 1; i < m->nfiles; i++)
+		if (!strcmp(m->files[i - 1].path, m->files[i].path)) {
+			error = fail_entry(u, CINSTALL_EBADWHEEL, m->files[i].path, "duplicate name in the archive");
+			goto done;
+		}
 	for (t = u->tops; t; t = t->hh.next) {
 		if (t->data) {
 			if (!stem_matches(u->wf, t->name, strlen(t->name) - 5))
@@ -1371,33 +1448,23 @@ static int finish(unpacker *u, cinstall_manifest *m)
 		error = fail_entry(u, CINSTALL_ERECORD, record_path, "missing");
 		goto done;
 	}
-	if ((error = read_back(u, record_path, MAX_RECORD, 0, &u->scratch)) < 0 ||
-	    (error = cinstall_record__parse(&rec, u->err, u->wheel, u->scratch.ptr, u->scratch.len)) < 0)
+	if ((error = check_record(u, record_path)) != 0)
 		goto done;
 	cinstall_buf__release(&u->scratch);
-	for (i = 0; i < rec->n; i++)
-		if ((error = check_row(u, &rec->rows[i], record_path)) < 0)
-			goto done;
-	for (i = 0; i < u->nfiles; i++) {
-		const char *path = u->files[i].path;
-		name_ent *n;
-		HASH_FIND_STR(u->names, path, n);
-		if (n->recorded || !strcmp(path, record_path))
+	rlen = strlen(record_path);
+	for (i = 0; i < m->nfiles; i++) {
+		cinstall_manifest_file *f = &m->files[i];
+		int seen = f->scratch & ROW_SEEN;
+		f->scratch = 0;
+		if (seen || !strcmp(f->path, record_path))
 			continue;
 		/* Signatures of RECORD are not listed in it. */
-		if (!strncmp(path, record_path, strlen(record_path)) &&
-		    (!strcmp(path + strlen(record_path), ".jws") || !strcmp(path + strlen(record_path), ".p7s")))
+		if (!strncmp(f->path, record_path, rlen) && (!strcmp(f->path + rlen, ".jws") || !strcmp(f->path + rlen, ".p7s")))
 			continue;
-		if ((error = sloppy(u, path, "not listed in RECORD")) < 0)
+		if ((error = sloppy(u, f->path, "not listed in RECORD")) < 0)
 			goto done;
 	}
 
-	/* The manifest: the true digests of every file, sorted by path. */
-	qsort(u->files, u->nfiles, sizeof(*u->files), cmp_files);
-	m->files = u->files;
-	m->nfiles = u->nfiles;
-	u->files = NULL;
-	u->nfiles = u->cap = 0;
 	m->root_is_purelib = w.root_is_purelib && !strcasecmp(w.root_is_purelib, "true");
 	if (!(m->wheel = strdup(u->wheel)) || !(m->dist_info = strdup(di->name)) ||
 	    (data && !(m->data_dir = strdup(data->name))) || (w.tags.len && !(m->tags = strdup(w.tags.ptr))))
@@ -1416,9 +1483,6 @@ headers_failed:
 oom:
 	error = cinstall_err__oom(u->err);
 done:
-	/* Names of files now in the manifest point at its strings: keep the
-	 * table consistent for unpacker_release, which frees only directories. */
-	cinstall_record__free(rec);
 	free(w.wheel_version);
 	free(w.root_is_purelib);
 	free(w.name);
@@ -1606,7 +1670,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	cinstall_buf tree = CINSTALL_BUF_INIT;
 	cinstall_err zerr = CINSTALL_ERR_INIT;
 	unpacker u;
-	char **fresh = NULL;
+	const char **fresh = NULL;
 	size_t i, nfresh = 0;
 	uint64_t saved = 0;
 	int error = 0, zerror;
@@ -1618,6 +1682,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	u.wf = wf;
 	u.wheel_size = wheel_size;
 	u.treefd = -1;
+	u.m = m;
 	if ((error = cinstall_sha__new(&u.sha, CINSTALL_HASH_SHA256, err)) < 0 ||
 	    (error = cinstall_xxh__new(&u.xxh, err)) < 0)
 		goto done;
@@ -1677,7 +1742,6 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %zu files, %llu bytes unpacked", u.wheel, m->nfiles,
 	                  (unsigned long long)u.total);
 done:
-	/* Files in the manifest are owned by it now; names only borrowed them. */
 	free(fresh);
 	unpacker_release(&u);
 	cinstall_buf__release(&tree);

@@ -12,6 +12,7 @@
 #include "cinstall.h"
 #include "ctx.h"
 #include "harness.h"
+#include "hash.h"
 #include "manifest.h"
 #include "path.h"
 #include "unpack.h"
@@ -407,8 +408,12 @@ static void test_cache__manifest_round_trip(void)
 	files[0].path = (char *)"a b/c\xc3\xa9%.txt";
 	files[0].size = 3;
 	files[0].mode = 0755;
-	strcpy(files[0].sha256, "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
-	strcpy(files[0].xxh3, "99aa06d3014798d86001c324468d497f");
+	CHECK(cinstall_hash__b64url_decode(files[0].sha256, sizeof(files[0].sha256),
+	                                   "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU") == 32);
+	CHECK_INT(cinstall_manifest__xxh3_parse(files[0].xxh3, "99aa06d3014798d86001c324468d497f"), 0);
+	CHECK(cinstall_manifest__xxh3_parse(files[1].xxh3, "99aa06d3014798d86001c324468d497") < 0);
+	CHECK(cinstall_manifest__xxh3_parse(files[1].xxh3, "99aa06d3014798d86001c324468d497fa") < 0);
+	CHECK(cinstall_manifest__xxh3_parse(files[1].xxh3, "99aa06d3014798d86001c324468d497g") < 0);
 	files[1] = files[0];
 	files[1].path = (char *)"z.py";
 	files[1].mode = 0644;
@@ -423,7 +428,14 @@ static void test_cache__manifest_round_trip(void)
 		CHECK_INT(back->nfiles, 2);
 		CHECK_STR(back->files[0].path, files[0].path);
 		CHECK_INT(back->files[0].mode, 0755);
-		CHECK_STR(back->files[0].xxh3, files[0].xxh3);
+		char b64[CINSTALL_B64_MAX], hex[CINSTALL_XXH_HEX];
+		CHECK(!memcmp(back->files[0].xxh3, files[0].xxh3, CINSTALL_XXH3_LEN));
+		CHECK(!memcmp(back->files[0].sha256, files[0].sha256, CINSTALL_SHA256_LEN));
+		CHECK_INT(back->files[1].size, 3);
+		cinstall_manifest__sha256_b64(b64, &back->files[0]);
+		CHECK_STR(b64, "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
+		cinstall_manifest__xxh3_hex(hex, &back->files[0]);
+		CHECK_STR(hex, "99aa06d3014798d86001c324468d497f");
 		CHECK(cinstall_manifest__find(back, "z.py") == &back->files[1]);
 		CHECK(cinstall_manifest__find(back, "nope") == NULL);
 	}
@@ -434,6 +446,42 @@ static void test_cache__manifest_round_trip(void)
 	CHECK_INT(cinstall_manifest__load(&back, &err, "entry"), CINSTALL_ECACHE);
 	CHECK_CONTAINS(err.msg, "cache entry 'entry': MANIFEST is incomplete or damaged");
 	CHECK(back == NULL);
+}
+
+/* Paths in the manifest's arena: any length, stable, freed with it. */
+static void test_cache__manifest_arena(void)
+{
+	cinstall_manifest *m = calloc(1, sizeof(*m));
+	const char *kept[3000];
+	char name[64], *big = malloc(100000);
+	const char *b;
+	size_t i;
+
+	CHECK(m != NULL && big != NULL);
+	if (!m || !big)
+		return;
+	memset(big, 'x', 99999);
+	big[99999] = '\0';
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "pkg/sub%zu/mod%zu.py", i % 7, i);
+		kept[i] = cinstall_manifest__intern(m, name, strlen(name));
+		CHECK(kept[i] != NULL);
+		if (i == 1500) {
+			b = cinstall_manifest__intern(m, big, 99999);
+			CHECK(b != NULL && strlen(b) == 99999);
+		}
+	}
+	for (i = 0; i < 3000; i += 499) {
+		snprintf(name, sizeof(name), "pkg/sub%zu/mod%zu.py", i % 7, i);
+		CHECK_STR(kept[i], name);
+	}
+	/* Not NUL-terminated input: the copy is. */
+	CHECK_STR(cinstall_manifest__intern(m, "abcdef", 3), "abc");
+	cinstall_manifest__drop_files(m);
+	CHECK(m->arena == NULL && m->files == NULL && m->nfiles == 0);
+	CHECK_STR(cinstall_manifest__intern(m, "again", 5), "again");
+	cinstall_manifest__free(m);
+	free(big);
 }
 
 static const cinstall_test tests[] = {
@@ -448,6 +496,7 @@ static const cinstall_test tests[] = {
 	TEST(test_cache__dedupe_disk_usage),
 	TEST(test_cache__concurrent_threads_one_entry),
 	TEST(test_cache__manifest_round_trip),
+	TEST(test_cache__manifest_arena),
 	{ NULL, NULL }
 };
 

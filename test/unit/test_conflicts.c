@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "buf.h"
 #include "conflicts.h"
 #include "harness.h"
 
@@ -149,12 +150,54 @@ static void test_conflicts__arguments(void)
 	cinstall_conflicts__free_list(NULL, 0);
 }
 
+static void mark(uint64_t tag, void *payload)
+{
+	cinstall_buf *b = payload;
+
+	cinstall_buf__printf(b, "%llx ", (unsigned long long)tag);
+}
+
+/* Registered in any order, tagged: the same conflicts, the lowest tag as
+ * the first registrant; each_shared names every file two wheels write. */
+static void test_conflicts__tags_order_and_shared(void)
+{
+	static const unsigned char HA[16] = { 1 }, HB[16] = { 2 };
+	cinstall_conflicts *c = NULL;
+	cinstall_buf shared = CINSTALL_BUF_INIT;
+	char *s;
+	size_t n = 0;
+
+	CHECK_INT(cinstall_conflicts__new(&c), 0);
+	/* Wheel 1 registers before wheel 0 (threads), but 0 comes first. */
+	CHECK_INT(cinstall_conflicts__add_tagged(c, "b", "pkg/x.py", 5, HB, 0x100000000ull), 0);
+	CHECK_INT(cinstall_conflicts__add_tagged(c, "b", "pkg/same.py", 5, HA, 0x100000001ull), 0);
+	CHECK_INT(cinstall_conflicts__add_tagged(c, "b", "deep/a/b/c.py", 5, HA, 0x100000002ull), 0);
+	CHECK_INT(cinstall_conflicts__add_tagged(c, "a", "pkg/x.py", 5, HA, 0), 0);
+	CHECK_INT(cinstall_conflicts__add_tagged(c, "a", "pkg/same.py", 5, HA, 1), 0);
+	CHECK_INT(cinstall_conflicts__add_tagged(c, "a", "deep/a", 1, NULL, 2), 0);
+	CHECK_INT(cinstall_conflicts__add_tagged(c, "a", "only/a.py", 1, NULL, 3), 0);
+	s = listing(c, &n);
+	CHECK_INT(n, 2);
+	CHECK_STR(s, "deep/a:a:b\npkg/x.py:a:b\n");
+	free(s);
+	cinstall_conflicts__each_shared(c, mark, &shared);
+	/* pkg/x.py and pkg/same.py, in both wheels; not deep/a (a directory for b). */
+	CHECK_INT(shared.len, 24); /* "0 1 100000000 100000001 " in some order */
+	CHECK_CONTAINS(cinstall_buf__cstr(&shared), "100000000 ");
+	CHECK_CONTAINS(cinstall_buf__cstr(&shared), "100000001 ");
+	CHECK(strncmp(cinstall_buf__cstr(&shared), "0 ", 2) == 0 || strstr(cinstall_buf__cstr(&shared), " 0 ") != NULL);
+	CHECK(strncmp(cinstall_buf__cstr(&shared), "1 ", 2) == 0 || strstr(cinstall_buf__cstr(&shared), " 1 ") != NULL);
+	cinstall_buf__release(&shared);
+	cinstall_conflicts__free(c);
+}
+
 static const cinstall_test tests[] = {
 	TEST(test_conflicts__identical_files_are_fine),
 	TEST(test_conflicts__different_content),
 	TEST(test_conflicts__file_vs_directory),
 	TEST(test_conflicts__sorted_and_scales),
 	TEST(test_conflicts__arguments),
+	TEST(test_conflicts__tags_order_and_shared),
 	{ NULL, NULL }
 };
 

@@ -121,6 +121,76 @@ static void test_record__write_row_round_trips(void)
 	cinstall_buf__release(&b);
 }
 
+/* Rows as "path|hash|size|line\n", RECORD fed `step` bytes at a time. */
+static int collect(const char *path, const char *hash, int64_t size, size_t line, void *payload)
+{
+	return cinstall_buf__printf(payload, "%s|%s|%lld|%zu\n", path, hash ? hash : "-", (long long)size, line) < 0
+	               ? CINSTALL_ENOMEM
+	               : 0;
+}
+
+static int feed_in_steps(cinstall_buf *out, cinstall_err *err, const char *text, size_t step)
+{
+	cinstall_record_reader rd;
+	size_t len = strlen(text), i;
+	int error = 0;
+
+	cinstall_record__reader_init(&rd, err, "w.whl", collect, out);
+	for (i = 0; i < len && !error; i += step)
+		error = cinstall_record__reader_feed(&rd, text + i, len - i < step ? len - i : step);
+	if (!error)
+		error = cinstall_record__reader_end(&rd);
+	cinstall_record__reader_release(&rd);
+	return error;
+}
+
+/* The streaming reader gives the same rows, lines and errors however
+ * RECORD is cut into pieces (a quote, a CR LF or a row across a cut). */
+static void test_record__reader_any_pieces(void)
+{
+	static const char *const texts[] = {
+		"\"pkg/a,b.txt\",sha256=x,1\r\n\"pkg/q\"\"uote.txt\",sha256=y,2\r\n\r\n\"pkg/multi\nline\",,\r\npkg/last.py,sha256=z,3",
+		"a.py,\"\",\"\"\rb.py,sha256=q,\"7\"\r",
+		"a.py,sha256=x,1\n\n\nb.py,sha256=y,\nc.py,,\n",
+		"\"ab\"cd,h=1,2\n\"x\"\"\",h=2,3\r\n",
+		"a.py,sha256=x,1\nb.py,sha256=y\n",
+		"a.py,sha256=x,1\n\"b\nc,sha256=x,1\n",
+		"a.py,sha256=x,1\nb.py,sha256=x,1,\n",
+		"a.py,h=1,",
+		"a.py,h=1,2,",
+	};
+	size_t i, step;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		cinstall_buf whole = CINSTALL_BUF_INIT;
+		cinstall_err err = CINSTALL_ERR_INIT;
+		char msg[sizeof(err.msg)];
+		int code = feed_in_steps(&whole, &err, texts[i], strlen(texts[i]) + 1);
+
+		snprintf(msg, sizeof(msg), "%s", err.msg);
+		for (step = 1; step < 8; step++) {
+			cinstall_buf got = CINSTALL_BUF_INIT;
+			cinstall_err e2 = CINSTALL_ERR_INIT;
+			CHECK_INT(feed_in_steps(&got, &e2, texts[i], step), code);
+			CHECK_STR(cinstall_buf__cstr(&got), cinstall_buf__cstr(&whole));
+			CHECK_STR(e2.msg, msg);
+			cinstall_buf__release(&got);
+		}
+		cinstall_buf__release(&whole);
+	}
+	{
+		cinstall_buf got = CINSTALL_BUF_INIT;
+		cinstall_err err = CINSTALL_ERR_INIT;
+		CHECK_INT(feed_in_steps(&got, &err, texts[0], 3), 0);
+		CHECK_STR(cinstall_buf__cstr(&got), "pkg/a,b.txt|sha256=x|1|1\npkg/q\"uote.txt|sha256=y|2|2\n"
+		                                   "pkg/multi\nline|-|-1|4\npkg/last.py|sha256=z|3|6\n");
+		cinstall_buf__release(&got);
+		CHECK_INT(feed_in_steps(&got, &err, texts[5], 2), CINSTALL_ERECORD);
+		CHECK_CONTAINS(err.msg, "w.whl: RECORD line 2: unterminated quoted field");
+		cinstall_buf__release(&got);
+	}
+}
+
 /* The writer agrees with Python's csv module byte for byte. */
 static void test_record__matches_python_csv(void)
 {
@@ -169,6 +239,7 @@ static const cinstall_test tests[] = {
 	TEST(test_record__quoting_commas_crlf),
 	TEST(test_record__cr_only_and_quoted_empty),
 	TEST(test_record__malformed_names_the_line),
+	TEST(test_record__reader_any_pieces),
 	TEST(test_record__write_row_round_trips),
 	TEST(test_record__matches_python_csv),
 	{ NULL, NULL }
