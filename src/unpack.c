@@ -58,7 +58,7 @@
 #include "wheel.h"
 #include "zipcheck.h"
 
-#define READ_BLOCK ((size_t)1 << 20)          /* libarchive's reads from the wheel */
+#define READ_BLOCK ((size_t)256 << 10)        /* libarchive's reads from the wheel */
 #define PART_READ_BLOCK ((size_t)256 << 10)   /* the same, for each thread of a split */
 #define HASH_BLOCK ((size_t)64 << 10)         /* our reads when hashing files (below malloc's
                                                  * mmap threshold: reused, not mapped anew) */
