@@ -16,7 +16,7 @@
 #include <zip.h>
 
 #include "path.h"
-#include "uthash.h"
+#include "uthash/uthash.h"
 #include "zipcheck.h"
 
 typedef struct cd_name {
