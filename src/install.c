@@ -109,7 +109,9 @@ typedef struct job {
 	char *headers_dir;        /* <headers>/<name> */
 	dest *dests;
 	size_t ndests;
-	size_t ndone;             /* dests[0..ndone) are placed (undo removes them) */
+	size_t ndone;             /* dests[0..ndone) are placed (undo removes them), or with
+	                             `done`, that many of them */
+	unsigned char *done;      /* a split placement: a byte per dest, placed */
 	unsigned char *shared;    /* a bit per dest: another wheel writes its path too */
 	dst_key *keys;            /* while placing: every dest's destination, sorted */
 	cinstall_buf pdst, prel;  /* scratch for dest_dst and dest_rel */
@@ -142,6 +144,7 @@ typedef struct install {
 	unsigned int nthreads;
 	pthread_mutex_t lock;
 	size_t next;
+	unsigned int active;           /* threads working on a job of this phase, or helping one (`lock`) */
 	void (*fn)(struct install *, job *);
 	size_t wheels_done;
 	uint64_t files_done, files_total;
@@ -282,12 +285,17 @@ static void *worker(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&in->lock);
 		i = in->next++;
+		if (i < in->n)
+			in->active++;
 		pthread_mutex_unlock(&in->lock);
 		if (i >= in->n)
 			return NULL;
 		job_begin(&in->jobs[i], &scratch);
 		in->fn(in, &in->jobs[i]);
 		job_end(&in->jobs[i]);
+		pthread_mutex_lock(&in->lock);
+		in->active--;
+		pthread_mutex_unlock(&in->lock);
 	}
 }
 
@@ -299,6 +307,7 @@ static void run_parallel(install *in, void (*fn)(install *, job *))
 
 	in->fn = fn;
 	in->next = 0;
+	in->active = 0;
 	want = in->nthreads < in->n ? in->nthreads : (unsigned int)in->n;
 	if (want <= 1 || !(t = calloc(want, sizeof(*t)))) {
 		worker(in);
@@ -485,15 +494,20 @@ static const char *base_dir(install *in, const job *j, unsigned int base)
 
 /* The absolute destination of `d` (as map_files made and checked it), in
  * j->pdst; NULL when out of memory. */
-static const char *dest_dst(install *in, job *j, const dest *d)
+static const char *dest_dst_in(cinstall_buf *b, install *in, const job *j, const dest *d)
 {
-	if (cinstall_path__join(&j->pdst, base_dir(in, j, d->base), d->f->path + d->rest) < 0)
+	if (cinstall_path__join(b, base_dir(in, j, d->base), d->f->path + d->rest) < 0)
 		return NULL;
 	if (!d->plain) {
-		cinstall_uninstall__normalize(j->pdst.ptr);
-		j->pdst.len = strlen(j->pdst.ptr);
+		cinstall_uninstall__normalize(b->ptr);
+		b->len = strlen(b->ptr);
 	}
-	return j->pdst.ptr;
+	return b->ptr;
+}
+
+static const char *dest_dst(install *in, job *j, const dest *d)
+{
+	return dest_dst_in(&j->pdst, in, j, d);
 }
 
 /* Its RECORD path, relative to the root scheme directory (in j->prel, or
@@ -550,7 +564,7 @@ static int placed_here(const job *j, const char *dst)
 			hi = mid;
 	}
 	for (i = lo; i < j->ndests && j->keys[i].lo == k.lo && j->keys[i].hi == k.hi; i++)
-		if (j->keys[i].i < j->ndone)
+		if (j->done ? j->done[j->keys[i].i] : j->keys[i].i < j->ndone)
 			return 1;
 	return 0;
 }
@@ -976,9 +990,147 @@ static int place_file(install *in, job *j, dest *d)
 			goto done;
 	}
 done:
-	if (error == 0)
+	if (error == 0) {
 		j->ndone++;
+		if (j->done)
+			j->done[d - j->dests] = 1;
+	}
 	cinstall_buf__release(&src);
+	return error;
+}
+
+/* ---- a split placement -------------------------------------------------
+ *
+ * One large wheel placed by the install's idle threads (with -jN, those
+ * not placing other wheels).  The job's thread first places every file
+ * that needs judgement, in order: the first (it decides the link mode),
+ * scripts, files another wheel ships too, files in a directory that was
+ * there before (something may be in the way); it creates every directory.
+ * The rest, files going into directories this wheel created, where
+ * nothing can be in the way, are then linked by the threads, each a
+ * contiguous run of them, with j->done marking what is placed for undo.
+ * Only for hardlink and copy: the modes that never fall back once
+ * decided (a busy clone and a directory without symlinks may). */
+#define PLACE_SPLIT_FILES 256 /* files per thread, at least (CINSTALL_SPLIT_MIN too) */
+
+typedef struct place_part {
+	install *in;
+	job *j;
+	const unsigned char *par;     /* per dest: left to the threads */
+	size_t first, end;            /* dests[first..end) */
+	size_t placed;
+	int error;
+	int started;
+	cinstall_err err;
+	pthread_t thread;
+} place_part;
+
+static void run_place_part(place_part *p)
+{
+	cinstall_buf src = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT;
+	cinstall_link_req req;
+	job *j = p->j;
+	uint64_t batch = 0;
+	size_t i;
+
+	for (i = p->first; i < p->end && !p->error; i++) {
+		const dest *d = &j->dests[i];
+		if (!p->par[i])
+			continue;
+		if (cinstall_path__join(&src, j->tree, d->f->path) < 0 || !dest_dst_in(&dst, p->in, j, d)) {
+			p->error = cinstall_err__oom(&p->err);
+			break;
+		}
+		req.src = src.ptr;
+		req.dst = dst.ptr;
+		req.mode = d->f->mode;
+		req.replace = 0;
+		if ((p->error = cinstall_linker__place(j->linker, &p->err, &req)) < 0)
+			break;
+		j->done[i] = 1;
+		p->placed++;
+		if (++batch == 64) {
+			progress(p->in, j->given, 0, batch);
+			batch = 0;
+		}
+	}
+	progress(p->in, j->given, 0, batch);
+	cinstall_buf__release(&src);
+	cinstall_buf__release(&dst);
+}
+
+static void *place_part_thread(void *arg)
+{
+	run_place_part(arg);
+	return NULL;
+}
+
+/* Threads of this install's phase not working on a job: up to `want`, taken. */
+static unsigned int helpers_take(install *in, unsigned int want)
+{
+	unsigned int got;
+
+	pthread_mutex_lock(&in->lock);
+	got = in->nthreads > in->active ? in->nthreads - in->active : 0;
+	if (got > want)
+		got = want;
+	in->active += got;
+	pthread_mutex_unlock(&in->lock);
+	return got;
+}
+
+static void helpers_give(install *in, unsigned int n)
+{
+	pthread_mutex_lock(&in->lock);
+	in->active -= n;
+	pthread_mutex_unlock(&in->lock);
+}
+
+/* Link the `npar` dests marked in `par` on this thread and `helpers` more. */
+static int place_split(install *in, job *j, const unsigned char *par, size_t npar, unsigned int helpers)
+{
+	place_part *parts;
+	size_t per_part = in->ctx->split_min ? in->ctx->split_min : PLACE_SPLIT_FILES;
+	size_t nparts = npar / per_part, i, k, seen = 0;
+	int error = 0;
+
+	if (nparts > 1 + (size_t)helpers)
+		nparts = 1 + helpers;
+	if (nparts < 1)
+		nparts = 1;
+	if (!(parts = calloc(nparts, sizeof(*parts))))
+		return cinstall_err__oom(j->err);
+	for (k = 0; k < nparts; k++) {
+		parts[k].in = in;
+		parts[k].j = j;
+		parts[k].par = par;
+		parts[k].end = j->ndests;
+	}
+	/* Equal counts of files, in order. */
+	for (i = 0, k = 0; i < j->ndests; i++)
+		if (par[i] && seen++ == (npar * (k + 1)) / nparts && k + 1 < nparts) {
+			parts[k].end = i;
+			parts[++k].first = i;
+		}
+	for (k = 1; k < nparts; k++)
+		parts[k].started = pthread_create(&parts[k].thread, NULL, place_part_thread, &parts[k]) == 0;
+	cinstall_ctx__log(in->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files placed by %zu threads", j->label, npar, nparts);
+	run_place_part(&parts[0]);
+	for (k = 1; k < nparts; k++) {
+		if (parts[k].started)
+			pthread_join(parts[k].thread, NULL);
+		else
+			run_place_part(&parts[k]); /* no thread for it */
+	}
+	for (k = 0; k < nparts; k++) {
+		j->ndone += parts[k].placed;
+		j->files += parts[k].placed;
+		if (!error && parts[k].error) {
+			error = parts[k].error;
+			cinstall_err__copy(j->err, &parts[k].err);
+		}
+	}
+	free(parts);
 	return error;
 }
 
@@ -1102,8 +1254,11 @@ static void rollback(install *in, job *j)
 			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s: cannot remove '%s' while undoing the install: %s",
 			                  j->label, j->placed[i], strerror(errno));
 		}
-	for (i = j->ndone; i-- > 0;) {
-		const char *dst = dest_dst(in, j, &j->dests[i]);
+	for (i = j->done ? j->ndests : j->ndone; i-- > 0;) {
+		const char *dst;
+		if (j->done && !j->done[i])
+			continue;
+		dst = dest_dst(in, j, &j->dests[i]);
 		if (dst && unlink(dst) < 0 && errno != ENOENT) {
 			left++;
 			cinstall_ctx__log(in->ctx, CINSTALL_LOG_WARNING, "%s: cannot remove '%s' while undoing the install: %s",
@@ -1111,6 +1266,8 @@ static void rollback(install *in, job *j)
 		}
 	}
 	j->ndone = 0;
+	free(j->done);
+	j->done = NULL;
 	for (i = j->ncreated; i-- > 0;)
 		if (rmdir(j->created[i]) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST) {
 			left++;
@@ -1143,9 +1300,10 @@ static void rollback(install *in, job *j)
 static void place(install *in, job *j)
 {
 	cinstall_removal *plan = NULL;
-	unsigned int lflags = 0;
+	unsigned char *par = NULL;
+	unsigned int lflags = 0, helpers = 0;
 	uint64_t batch = 0;
-	size_t i;
+	size_t i, npar = 0;
 	int error = 0;
 
 	if (j->error || j->action == ACT_UNCHANGED)
@@ -1189,8 +1347,40 @@ static void place(install *in, job *j)
 		j->keys[i].i = i;
 	}
 	qsort(j->keys, j->ndests, sizeof(*j->keys), cmp_key);
+	/* A large wheel alone (or the last one) is split (see place_split). */
+	if (!j->old && !(in->opts->flags & CINSTALL_INSTALL_NO_CACHE) && in->nthreads > 1 &&
+	    j->ndests >= 2 * (in->ctx->split_min ? in->ctx->split_min : PLACE_SPLIT_FILES))
+		helpers = helpers_take(in, in->nthreads - 1);
 	for (i = 0; i < j->ndests; i++) {
-		if ((error = place_file(in, j, &j->dests[i])) < 0)
+		dest *d = &j->dests[i];
+		if (helpers && i == 1) {
+			cinstall_link_mode m = cinstall_linker__mode(j->linker);
+			if ((m == CINSTALL_LINK_HARDLINK || m == CINSTALL_LINK_COPY) &&
+			    (j->done = calloc(j->ndests, 1)) && (par = calloc(j->ndests, 1))) {
+				j->done[0] = 1;
+			} else {
+				free(j->done);
+				j->done = NULL;
+				helpers_give(in, helpers);
+				helpers = 0;
+			}
+		}
+		if (par && !d->script && !d->conflict) {
+			const char *dst = dest_dst(in, j, d);
+			int fresh = 0;
+			if (!dst) {
+				error = cinstall_err__oom(j->err);
+				goto done;
+			}
+			if ((error = ensure_parent(j, dst, &fresh)) < 0)
+				goto done;
+			if (fresh) {
+				par[i] = 1;
+				npar++;
+				continue;
+			}
+		}
+		if ((error = place_file(in, j, d)) < 0)
 			goto done;
 		j->files++;
 		if (++batch == 64) {
@@ -1198,12 +1388,19 @@ static void place(install *in, job *j)
 			batch = 0;
 		}
 	}
+	progress(in, j->given, 0, batch);
+	batch = 0;
+	if (npar && (error = place_split(in, j, par, npar, helpers)) < 0)
+		goto done;
 	if ((error = write_launchers(in, j)) < 0 || (error = write_metadata(in, j)) < 0)
 		goto done;
 	j->mode_used = cinstall_linker__mode(j->linker);
 	j->fallbacks = cinstall_linker__fallbacks(j->linker);
 	j->placed_ok = 1;
 done:
+	if (helpers)
+		helpers_give(in, helpers);
+	free(par);
 	cinstall_uninstall__free_plan(plan);
 	if (error < 0) {
 		j->error = error;
@@ -1368,6 +1565,8 @@ static void shed(job *j)
 	free(j->dests);
 	j->dests = NULL;
 	j->ndests = j->ndone = 0;
+	free(j->done);
+	j->done = NULL;
 	free(j->keys);
 	j->keys = NULL;
 	cinstall_buf__release(&j->pdst);
@@ -1780,6 +1979,7 @@ static void job_release(job *j)
 	free(j->dist_info_dir);
 	free(j->headers_dir);
 	free(j->dests);
+	free(j->done);
 	free(j->shared);
 	free(j->keys);
 	cinstall_buf__release(&j->pdst);

@@ -398,7 +398,8 @@ int cinstall_linker__place(cinstall_linker *l, cinstall_err *err, const cinstall
 		ops = l->chain[l->cur];
 		r = ops->place(l->ctx, req, &e);
 		if (r == 0) {
-			l->decided = 1;
+			if (!l->decided)
+				l->decided = 1; /* once: a split placement's threads only read it */
 			return 0;
 		}
 		if (r != CINSTALL_ENOTSUP || l->cur + 1 >= l->nchain)

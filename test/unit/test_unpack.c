@@ -3,7 +3,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -423,6 +426,7 @@ static void test_unpack__missing_and_bad_arguments(void)
 
 typedef struct splitlog {
 	int splits;
+	int places;               /* split placements */
 	char warnings[8192];
 } splitlog;
 
@@ -433,6 +437,8 @@ static void split_log_cb(cinstall_log_level level, const char *message, void *pa
 
 	if (strstr(message, "split over"))
 		l->splits++;
+	if (strstr(message, "placed by"))
+		l->places++;
 	if (level <= CINSTALL_LOG_WARNING)
 		snprintf(l->warnings + len, sizeof(l->warnings) - len, "%s\n", message);
 }
@@ -571,6 +577,73 @@ static void test_unpack__split_only_spare_threads(void)
 	cinstall_ctx_free(ctx);
 }
 
+/* Every regular file below `dir`, with its size, one line each, sorted. */
+static void list_tree(cinstall_buf *out, const char *dir)
+{
+	char cmd[1024];
+	FILE *p;
+	char line[4096];
+
+	cinstall_buf__truncate(out, 0);
+	if (snprintf(cmd, sizeof(cmd), "cd '%.900s' && find . -type f -printf '%%p %%s %%m\\n' | LC_ALL=C sort", dir) >= (int)sizeof(cmd))
+		return;
+	CHECK((p = popen(cmd, "r")) != NULL);
+	if (!p)
+		return;
+	while (fgets(line, sizeof(line), p))
+		cinstall_buf__puts(out, line);
+	pclose(p);
+}
+
+/* One wheel placed by two threads (CINSTALL_SPLIT_MIN=1), in hardlink and
+ * copy mode: the same files as one thread places (and, under TSan, no
+ * race between the threads). */
+static void test_unpack__split_place_same_as_one_thread(void)
+{
+	const char *py = getenv("PYTHON") ? getenv("PYTHON") : "/usr/bin/python3";
+	const cinstall_link_mode modes[] = { CINSTALL_LINK_HARDLINK, CINSTALL_LINK_COPY };
+	const char *wheel = "/usr/share/python-wheels/setuptools-66.1.1-py3-none-any.whl";
+	cinstall_buf one = CINSTALL_BUF_INIT, two = CINSTALL_BUF_INIT;
+	char cmd[1024], venv[64];
+	size_t k;
+	unsigned int jobs;
+	glob_t g;
+
+	if (glob("/usr/share/python-wheels/setuptools-*.whl", 0, NULL, &g) != 0 || g.gl_pathc == 0) {
+		globfree(&g);
+		th_skip("Debian's setuptools wheel is not in /usr/share/python-wheels (apt-get install python3-setuptools-whl)");
+		return;
+	}
+	wheel = g.gl_pathv[0];
+	for (k = 0; k < 2; k++) {
+		for (jobs = 1; jobs <= 2; jobs++) {
+			cinstall_install_options io = CINSTALL_INSTALL_OPTIONS_INIT;
+			cinstall_report *rep = NULL;
+			splitlog l;
+			cinstall_ctx *ctx = split_ctx(&l, jobs, 1);
+
+			snprintf(venv, sizeof(venv), "pv%zu-%u", k, jobs);
+			snprintf(cmd, sizeof(cmd), "'%s' -m venv --without-pip %s", py, venv);
+			CHECK_INT(system(cmd), 0);
+			io.python = venv;
+			io.link_mode = modes[k];
+			io.flags = CINSTALL_INSTALL_STRICT_LINK_MODE;
+			if (cinstall_install(&rep, ctx, &io, (const char *const *)&wheel, 1) != 0)
+				th_fail(__FILE__, __LINE__, "%s: %s", venv, cinstall_error_message(ctx));
+			CHECK_INT(l.places, jobs == 2 ? 1 : 0);
+			cinstall_report_free(rep);
+			cinstall_ctx_free(ctx);
+			snprintf(cmd, sizeof(cmd), "%s/lib", venv);
+			list_tree(jobs == 1 ? &one : &two, cmd);
+		}
+		CHECK(one.len > 10000);
+		CHECK_STR(cinstall_buf__cstr(&one), cinstall_buf__cstr(&two));
+	}
+	globfree(&g);
+	cinstall_buf__release(&one);
+	cinstall_buf__release(&two);
+}
+
 static const cinstall_test tests[] = {
 	TEST(test_unpack__pure_wheel_manifest),
 	TEST(test_unpack__modes),
@@ -585,6 +658,7 @@ static const cinstall_test tests[] = {
 	TEST(test_unpack__missing_and_bad_arguments),
 	TEST(test_unpack__split_same_as_one_thread),
 	TEST(test_unpack__split_only_spare_threads),
+	TEST(test_unpack__split_place_same_as_one_thread),
 	{ NULL, NULL }
 };
 
