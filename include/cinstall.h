@@ -323,7 +323,7 @@ typedef struct cinstall_install_options {
 	cinstall_link_mode link_mode; /**< CINSTALL_LINK_AUTO by default */
 	unsigned int flags;           /**< CINSTALL_INSTALL_* */
 	unsigned int jobs;            /**< 0: the context's jobs (which also bound the threads
-	                                   that split a large wheel's unpacking) */
+	                                   that split a large wheel's unpacking and placing) */
 } cinstall_install_options;
 
 #define CINSTALL_INSTALL_OPTIONS_VERSION 1
