@@ -596,7 +596,9 @@ typedef struct split {
 	size_t *file_of;                   /* entry -> index into u->files, or NO_FILE */
 	size_t nentries, cap;
 	locale_t utf8;                     /* C.UTF-8 for every part (see do_archive), or 0 */
-	pthread_mutex_t same_lock;         /* guards u->same */
+	same_ent *same;                    /* u->same while the parts run (the parts
+	                                      copy *u, so u stays untouched) */
+	pthread_mutex_t same_lock;         /* guards same */
 	int stop;                          /* set (atomically) by the first part that fails */
 } split;
 
@@ -821,7 +823,7 @@ static int run_part(part *pt)
 	t.datacap = 0;
 	t.saved = t.obj_mtime = 0;
 	t.same = NULL;
-	t.same_in = &sp->u->same;
+	t.same_in = &sp->same;
 	t.same_lock = &sp->same_lock;
 	if (sp->u->sharer && (error = cinstall_cache__sharer_new(&t.sharer, t.err, t.ctx)) < 0)
 		goto done;
@@ -960,6 +962,7 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 	sp.utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	pthread_mutex_init(&sp.same_lock, NULL);
 	locked = 1;
+	sp.same = u->same;
 	for (k = 1; k < nparts; k++)
 		parts[k].started = parts[k].first && pthread_create(&parts[k].thread, NULL, part_thread, &parts[k]) == 0;
 	cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files split over %zu threads", u->wheel, u->nfiles, nparts);
@@ -970,6 +973,7 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 		else if (parts[k].first)
 			run_part(&parts[k]); /* no thread for it */
 	}
+	u->same = sp.same;
 	for (k = 0; k < nparts; k++) {
 		if (!error)
 			error = parts[k].error;
@@ -1733,8 +1737,19 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	if (u.obj_mtime > m->sealed_ns)
 		m->sealed_ns = u.obj_mtime;
 	if (u.sharer) {
-		if ((error = cinstall_cache__dedupe_paths(&saved, err, ctx, m, dir, fresh, nfresh)) < 0)
+		/* Sharing a big wheel's files goes on the threads of ctx->jobs
+		 * that are idle, like its unpacking. */
+		unsigned int helpers = nfresh >= 2 * CINSTALL_DEDUPE_SPLIT_FILES ? threads_take(ctx, ctx->jobs - 1) : 0;
+
+		unsigned int threads = 1;
+
+		error = cinstall_cache__dedupe_split(&saved, &threads, err, ctx, m, dir, fresh, nfresh, helpers);
+		threads_give(ctx, helpers);
+		if (error < 0)
 			goto done;
+		if (threads > 1)
+			cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %zu files shared with the cache by %u threads", u.wheel,
+			                  nfresh, threads);
 		if (saved + u.saved)
 			cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %llu bytes shared with other cache entries", u.wheel,
 			                  (unsigned long long)(saved + u.saved));
