@@ -1,8 +1,8 @@
 #!/bin/sh
 # .ci/check.sh - the README's test command: install what is missing, then
 # build with -Werror and run the whole suite twice, plainly and under
-# AddressSanitizer + UndefinedBehaviorSanitizer, then the unit tests under
-# ThreadSanitizer, ending with one line "total: N passed, N failed,
+# AddressSanitizer + UndefinedBehaviorSanitizer, then the unit tests and
+# test/cli/split.sh (one wheel over many threads) under ThreadSanitizer, ending with one line "total: N passed, N failed,
 # N skipped" over the three runs.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -29,8 +29,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 build BUILD=build-tsan SANITIZE=thread
 echo
-echo "=== the unit tests (the threaded ones among them) under ThreadSanitizer"
-TESTS=test_ make WERROR=1 BUILD=build-tsan SANITIZE=thread check || status=1
+echo "=== the unit tests and the threaded command tests under ThreadSanitizer"
+TESTS="test_ split" make WERROR=1 BUILD=build-tsan SANITIZE=thread check || status=1
 
 p=0 f=0 s=0
 for b in build build-asan build-tsan; do

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "path.h"
 #include "sys.h"
 #include "uthash/uthash.h"
+
 
 #ifdef F_OFD_SETLK
 #define LOCK_CMD F_OFD_SETLK
@@ -1009,8 +1011,12 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 	return cinstall_cache__dedupe_paths(out_saved, err, ctx, m, dir, NULL, m->nfiles);
 }
 
-int cinstall_cache__dedupe_paths(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
-                                 const char *dir, const char *const *paths, size_t npaths)
+/* Dedupe the files paths[first..end) (m->files[first..end) without
+ * paths) of the entry at `dir`: part `part` of a split (its own
+ * temporaries).  *out_sealed: the newest mtime of an object it linked. */
+static int dedupe_run(uint64_t *out_saved, uint64_t *out_sealed, cinstall_err *err, cinstall_ctx *ctx,
+                      const cinstall_manifest *m, const char *dir, const char *const *paths, size_t first,
+                      size_t end, unsigned int part)
 {
 	cinstall_buf obj = CINSTALL_BUF_INIT, file = CINSTALL_BUF_INIT, tmp = CINSTALL_BUF_INIT, aside = CINSTALL_BUF_INIT;
 	cinstall_xxh *x = NULL;
@@ -1024,13 +1030,15 @@ int cinstall_cache__dedupe_paths(uint64_t *out_saved, cinstall_err *err, cinstal
 	memset(made, 0, sizeof(made));
 
 	*out_saved = 0;
+	*out_sealed = 0;
 	if ((error = cinstall_xxh__new(&x, err)) < 0)
 		goto done;
 	if (!(buf = malloc(cap)) || cinstall_buf__printf(&obj, "%s/v1/objects/", ctx->cache_dir) < 0 ||
-	    cinstall_path__join(&tmp, dir, "dedupe.tmp") < 0 || cinstall_path__join(&aside, dir, "object.tmp") < 0)
+	    cinstall_buf__printf(&tmp, "%s/dedupe-%u.tmp", dir, part) < 0 ||
+	    cinstall_buf__printf(&aside, "%s/object-%u.tmp", dir, part) < 0)
 		goto oom;
 	base = obj.len;
-	for (i = 0; i < npaths; i++) {
+	for (i = first; i < end; i++) {
 		const cinstall_manifest_file *f = &m->files[i];
 		char xh[CINSTALL_XXH_HEX];
 
@@ -1119,8 +1127,7 @@ int cinstall_cache__dedupe_paths(uint64_t *out_saved, cinstall_err *err, cinstal
 			}
 		}
 	}
-	if (sealed > m->sealed_ns)
-		m->sealed_ns = sealed;
+	*out_sealed = sealed;
 	*out_saved = saved;
 	goto done;
 oom:
@@ -1134,6 +1141,89 @@ done:
 	cinstall_buf__release(&file);
 	cinstall_buf__release(&tmp);
 	cinstall_buf__release(&aside);
+	return error;
+}
+
+int cinstall_cache__dedupe_paths(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
+                                 const char *dir, const char *const *paths, size_t npaths)
+{
+	unsigned int threads;
+
+	return cinstall_cache__dedupe_split(out_saved, &threads, err, ctx, m, dir, paths, npaths, 0);
+}
+
+typedef struct dedupe_part {
+	cinstall_ctx *ctx;
+	const cinstall_manifest *m;
+	const char *dir;
+	const char *const *paths;
+	size_t first, end;
+	unsigned int part;
+	uint64_t saved, sealed;
+	int error, started;
+	cinstall_err err;
+	pthread_t thread;
+} dedupe_part;
+
+static void *dedupe_part_thread(void *arg)
+{
+	dedupe_part *p = arg;
+
+	p->error = dedupe_run(&p->saved, &p->sealed, &p->err, p->ctx, p->m, p->dir, p->paths, p->first, p->end, p->part);
+	return NULL;
+}
+
+int cinstall_cache__dedupe_split(uint64_t *out_saved, unsigned int *out_threads, cinstall_err *err,
+                                 cinstall_ctx *ctx, cinstall_manifest *m, const char *dir, const char *const *paths,
+                                 size_t npaths, unsigned int helpers)
+{
+	dedupe_part one, *parts = &one;
+	size_t nparts = npaths / CINSTALL_DEDUPE_SPLIT_FILES, k;
+	int error = 0;
+
+	*out_saved = 0;
+	memset(&one, 0, sizeof(one));
+	if (nparts > 1 + (size_t)helpers)
+		nparts = 1 + helpers;
+	if (nparts < 2)
+		nparts = 1;
+	else if (!(parts = calloc(nparts, sizeof(*parts)))) {
+		parts = &one;
+		nparts = 1;
+	}
+	for (k = 0; k < nparts; k++) {
+		parts[k].ctx = ctx;
+		parts[k].m = m;
+		parts[k].dir = dir;
+		parts[k].paths = paths;
+		parts[k].first = npaths * k / nparts;
+		parts[k].end = npaths * (k + 1) / nparts;
+		parts[k].part = (unsigned int)k;
+		cinstall_err__clear(&parts[k].err);
+	}
+	*out_threads = (unsigned int)nparts;
+	for (k = 1; k < nparts; k++)
+		parts[k].started = pthread_create(&parts[k].thread, NULL, dedupe_part_thread, &parts[k]) == 0;
+	dedupe_part_thread(&parts[0]);
+	for (k = 1; k < nparts; k++) {
+		if (parts[k].started)
+			pthread_join(parts[k].thread, NULL);
+		else
+			dedupe_part_thread(&parts[k]); /* no thread for it */
+	}
+	for (k = 0; k < nparts; k++) {
+		if (!error && parts[k].error < 0) {
+			error = parts[k].error;
+			cinstall_err__copy(err, &parts[k].err);
+		}
+		*out_saved += parts[k].saved;
+		/* The seal covers the files as they are now: a linked object's
+		 * mtime may be newer than our files'. */
+		if (parts[k].sealed > m->sealed_ns)
+			m->sealed_ns = parts[k].sealed;
+	}
+	if (parts != &one)
+		free(parts);
 	return error;
 }
 

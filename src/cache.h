@@ -144,6 +144,14 @@ int cinstall_cache__dedupe(uint64_t *out_saved, cinstall_err *err, cinstall_ctx 
 int cinstall_cache__dedupe_paths(uint64_t *out_saved, cinstall_err *err, cinstall_ctx *ctx, cinstall_manifest *m,
                                  const char *dir, const char *const *paths, size_t npaths);
 
+/* The same on this thread and up to `helpers` more (at least
+ * CINSTALL_DEDUPE_SPLIT_FILES files each; *out_threads: how many ran);
+ * the caller has taken the helpers from ctx. */
+#define CINSTALL_DEDUPE_SPLIT_FILES 256
+int cinstall_cache__dedupe_split(uint64_t *out_saved, unsigned int *out_threads, cinstall_err *err,
+                                 cinstall_ctx *ctx, cinstall_manifest *m, const char *dir, const char *const *paths,
+                                 size_t npaths, unsigned int helpers);
+
 /* While unpacking: a file whose bytes are already an object is linked
  * from it instead of written.  One cinstall_cache_sharer per thread. */
 typedef struct cinstall_cache_sharer cinstall_cache_sharer;

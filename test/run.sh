@@ -5,7 +5,8 @@
 # Every test prints lines "ok NAME", "FAIL NAME: why" or "skip NAME: why";
 # this script counts them.  Unit tests are the binaries $BUILD/test/test_*;
 # the shell tests are test/{cli,conformance,fs}/*.sh (see test/lib.sh).
-# TESTS=pattern runs only the files whose name contains the pattern.
+# TESTS="pattern ..." runs only the files whose name contains one of the
+# patterns.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -25,7 +26,13 @@ fi
 
 run_one() {
 	name=$1; shift
-	case $name in *${TESTS:-}*) ;; *) return 0 ;; esac
+	if [ -n "${TESTS:-}" ]; then
+		hit=
+		for pat in $TESTS; do
+			case $name in *"$pat"*) hit=1 ;; esac
+		done
+		[ -n "$hit" ] || return 0
+	fi
 	echo "== $name" >> "$log.err"
 	t0=$(date +%s)
 	"$@" > "$BUILD/test-out.txt" 2>>"$log.err"

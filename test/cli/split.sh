@@ -1,9 +1,9 @@
 #!/bin/sh
 # test/cli/split.sh - one large wheel split over threads (-j2, -j4), its
 # unpacking and its placing, gives what one thread gives: the same venv
-# tree, RECORD, cache MANIFEST and report, in hardlink and copy mode; a
-# hostile large wheel fails with the same message; a file that cannot be
-# placed while the threads place leaves the venv as it was.
+# tree, RECORD, cache MANIFEST, cache objects and report, in hardlink and
+# copy mode; a hostile large wheel fails with the same message; a file that
+# cannot be placed while the threads place leaves the venv as it was.
 . "$TOP/test/lib.sh"
 
 # A wheel of 3,000 files in 60 directories (some duplicates, some empty,
@@ -68,6 +68,8 @@ CINSTALL_CACHE_DIR=$T/c1 "$CINSTALL" install -j1 --json --python "$T/v1" --link-
 	fail split_install_j1 "$(cat "$T/e1")"
 digest "$T/v1/lib" > "$T/d1"
 manifest "$T/c1" > "$T/m1"
+(cd "$T/c1/v1/objects" && find . -type f | sort) > "$T/o1"
+(cd "$T/c1/v1/wheels" && find . -type f -links +2 | sort) > "$T/l1"
 [ "$(wc -l < "$T/m1")" -gt 3000 ] && ok split_manifest_j1 || fail split_manifest_j1 "short MANIFEST"
 
 for j in 2 4; do
@@ -84,6 +86,17 @@ for j in 2 4; do
 	digest "$T/v$j/lib" > "$T/d$j"
 	if cmp -s "$T/d1" "$T/d$j"; then ok "split_j${j}_same_tree"; else
 		fail "split_j${j}_same_tree" "$(diff "$T/d1" "$T/d$j" | head -5)"; fi
+	# Shared with the cache by the threads too: the same objects, each
+	# file of the entry linked to one as with one thread.
+	if grep -q "files shared with the cache by $j threads" "$T/e$j"; then ok "split_j${j}_shared_split"; else
+		fail "split_j${j}_shared_split" "not shared by threads: $(grep -i 'shared' "$T/e$j" | head -2)"; fi
+	(cd "$T/c$j/v1/objects" && find . -type f | sort) > "$T/o$j"
+	(cd "$T/c$j/v1/wheels" && find . -type f -links +2 | sort) > "$T/l$j"
+	if [ -s "$T/o$j" ] && [ -s "$T/l$j" ] && cmp -s "$T/o1" "$T/o$j" && cmp -s "$T/l1" "$T/l$j" && ! ls "$T/c$j"/v1/wheels/*/*.tmp 2>/dev/null; then
+		ok "split_j${j}_same_objects"
+	else
+		fail "split_j${j}_same_objects" "$(wc -l < "$T/o1") objects and $(wc -l < "$T/l1") linked with one thread, $(wc -l < "$T/o$j") and $(wc -l < "$T/l$j") with $j"
+	fi
 	manifest "$T/c$j" > "$T/m$j"
 	if cmp -s "$T/m1" "$T/m$j"; then ok "split_j${j}_same_manifest"; else
 		fail "split_j${j}_same_manifest" "$(diff "$T/m1" "$T/m$j" | head -5)"; fi
