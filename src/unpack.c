@@ -337,6 +337,26 @@ static int do_dir(unpacker *u, const char *path)
 	return ensure_dir(u, path, len);
 }
 
+/* Room for `ncap` files in u->files (and u->fresh). */
+static int grow_files(unpacker *u, size_t ncap)
+{
+	cinstall_manifest_file *nf;
+	unsigned char *fr;
+
+	if (ncap <= u->cap)
+		return 0;
+	if (!(nf = realloc(u->files, ncap * sizeof(*nf))))
+		return cinstall_err__oom(u->err);
+	u->files = nf;
+	if (u->sharer) {
+		if (!(fr = realloc(u->fresh, ncap)))
+			return cinstall_err__oom(u->err);
+		u->fresh = fr;
+	}
+	u->cap = ncap;
+	return 0;
+}
+
 /* Take a file entry into the tables (and create its directory): all of a
  * file but its data. */
 static int add_file(unpacker *u, struct archive_entry *e, const char *path)
@@ -351,20 +371,8 @@ static int add_file(unpacker *u, struct archive_entry *e, const char *path)
 		return fail_entry(u, CINSTALL_EBADWHEEL, path, "is both a file and a directory in the archive");
 	if (slash && (error = ensure_dir(u, path, (size_t)(slash - path))) < 0)
 		return error;
-	if (u->nfiles == u->cap) {
-		size_t ncap = u->cap ? u->cap * 2 : 256;
-		cinstall_manifest_file *nf = realloc(u->files, ncap * sizeof(*nf));
-		unsigned char *fr;
-		if (!nf)
-			return cinstall_err__oom(u->err);
-		u->files = nf;
-		if (u->sharer) {
-			if (!(fr = realloc(u->fresh, ncap)))
-				return cinstall_err__oom(u->err);
-			u->fresh = fr;
-		}
-		u->cap = ncap;
-	}
+	if (u->nfiles == u->cap && (error = grow_files(u, u->cap ? u->cap * 2 : 256)) < 0)
+		return error;
 	if (u->sharer)
 		u->fresh[u->nfiles] = 0;
 	f = &u->files[u->nfiles];
@@ -1675,7 +1683,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	cinstall_err zerr = CINSTALL_ERR_INIT;
 	unpacker u;
 	const char **fresh = NULL;
-	size_t i, nfresh = 0;
+	size_t i, nfresh = 0, nzip = 0;
 	uint64_t saved = 0;
 	int error = 0, zerror;
 
@@ -1706,11 +1714,17 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	/* libzip's check first, so its copy of the central directory is gone
 	 * before ours grows; but an archive libarchive cannot read either is
 	 * reported in libarchive's words. */
-	zerror = cinstall_zipcheck__run(&zerr, u.wheel, fd);
+	zerror = cinstall_zipcheck__run(&zerr, &nzip, u.wheel, fd);
 	if (zerror == CINSTALL_ENOMEM) {
 		error = cinstall_err__oom(err);
 		goto done;
 	}
+	/* The files table sized once from the central directory (entries
+	 * include directories, rare in wheels), not doubled: a third less
+	 * memory for it at 20,000 files.  Past the entry limit the read
+	 * fails anyway. */
+	if (nzip && (error = grow_files(&u, nzip < ctx->opts.max_entries ? nzip : ctx->opts.max_entries)) < 0)
+		goto done;
 	if ((error = extract(&u, fd, tree.ptr)) < 0)
 		goto done;
 	if (zerror < 0) {

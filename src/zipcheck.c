@@ -164,13 +164,17 @@ done:
 	return error;
 }
 
-int cinstall_zipcheck__run(cinstall_err *err, const char *wheel, int fd)
+int cinstall_zipcheck__run(cinstall_err *err, size_t *out_entries, const char *wheel, int fd)
 {
 	char why[256];
 	zip_t *za;
+	zip_int64_t n;
 	int zerr, error;
 
+	*out_entries = 0;
 	if ((za = open_zip(fd, ZIP_CHECKCONS, &zerr, why, sizeof(why)))) {
+		n = zip_get_num_entries(za, 0);
+		*out_entries = n > 0 ? (size_t)n : 0;
 		zip_discard(za);
 		return 0;
 	}

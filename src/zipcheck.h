@@ -13,9 +13,10 @@
 #include "err.h"
 
 /* Check the zip open on `fd` (any file offset; it is moved).  `wheel` names
- * the wheel in messages.  Returns 0, or CINSTALL_EBADWHEEL with a message
+ * the wheel in messages.  On success *out_entries is the central
+ * directory's number of entries (0 otherwise).  Returns 0, or CINSTALL_EBADWHEEL with a message
  * naming the entry where it can be found ("<wheel>: '<entry>': ..."),
  * CINSTALL_EIO or CINSTALL_ENOMEM. */
-int cinstall_zipcheck__run(cinstall_err *err, const char *wheel, int fd);
+int cinstall_zipcheck__run(cinstall_err *err, size_t *out_entries, const char *wheel, int fd);
 
 #endif
