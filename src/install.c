@@ -127,6 +127,13 @@ typedef struct job {
 	size_t nmoves, capmoves;
 	int keep_stash;           /* a stashed file is not in moves: never delete the stash */
 	cinstall_linker *linker;
+	/* While placing (else -1): the tree and the scheme directories open,
+	 * so that files are linked by names below them (fewer path components
+	 * for the kernel to walk).  base_fd[BASE_*] is opened by the job's
+	 * thread when it first places a file there (-2: cannot be); the split's
+	 * threads only read it. */
+	int tree_fd;
+	int base_fd[6];
 	cinstall_sha *sha;        /* reused for generated files and .pyc rows */
 	cinstall_link_mode mode_used;
 	unsigned int fallbacks;
@@ -922,7 +929,7 @@ static int write_generated(install *in, job *j, const char *dst, const void *dat
 static int place_script(install *in, job *j, dest *d, const char *src, const char *dst)
 {
 	cinstall_buf data = CINSTALL_BUF_INIT, out = CINSTALL_BUF_INIT;
-	cinstall_link_req req;
+	cinstall_link_req req = CINSTALL_LINK_REQ_INIT;
 	size_t line_len = 0;
 	int error = 0;
 
@@ -955,11 +962,34 @@ done:
 	return error;
 }
 
+/* Name req's files below j->tree_fd and the base directory's descriptor
+ * (opened here when `open_base`) where it can; else req keeps the paths. */
+static void req_names(install *in, job *j, const dest *d, cinstall_link_req *req, int open_base)
+{
+	const char *base = base_dir(in, j, d->base);
+	size_t len = strlen(base);
+	int *fd = &j->base_fd[d->base];
+
+	if (j->tree_fd >= 0) {
+		req->src_at = j->tree_fd;
+		req->src_name = d->f->path;
+	}
+	if (*fd == -1 && open_base) {
+		*fd = cinstall_sys__open(base, CINSTALL_O_DIRPATH, 0);
+		if (*fd < 0)
+			*fd = -2;
+	}
+	if (*fd >= 0 && !strncmp(req->dst, base, len) && req->dst[len] == '/' && req->dst[len + 1]) {
+		req->dst_at = *fd;
+		req->dst_name = req->dst + len + 1;
+	}
+}
+
 /* Place dests[j->ndone] and count it placed. */
 static int place_file(install *in, job *j, dest *d)
 {
 	cinstall_buf src = CINSTALL_BUF_INIT;
-	cinstall_link_req req;
+	cinstall_link_req req = CINSTALL_LINK_REQ_INIT;
 	const char *dst;
 	int error = 0, fresh = 0;
 
@@ -986,6 +1016,7 @@ static int place_file(install *in, job *j, dest *d)
 		req.dst = dst;
 		req.mode = d->f->mode;
 		req.replace = d->conflict;
+		req_names(in, j, d, &req, 1);
 		if ((error = cinstall_linker__place(j->linker, j->err, &req)) < 0)
 			goto done;
 	}
@@ -1028,7 +1059,7 @@ typedef struct place_part {
 static void run_place_part(place_part *p)
 {
 	cinstall_buf src = CINSTALL_BUF_INIT, dst = CINSTALL_BUF_INIT;
-	cinstall_link_req req;
+	cinstall_link_req req = CINSTALL_LINK_REQ_INIT;
 	job *j = p->j;
 	uint64_t batch = 0;
 	size_t i;
@@ -1045,6 +1076,8 @@ static void run_place_part(place_part *p)
 		req.dst = dst.ptr;
 		req.mode = d->f->mode;
 		req.replace = 0;
+		req.src_name = req.dst_name = NULL;
+		req_names(p->in, j, d, &req, 0);
 		if ((p->error = cinstall_linker__place(j->linker, &p->err, &req)) < 0)
 			break;
 		j->done[i] = 1;
@@ -1306,10 +1339,15 @@ static void place(install *in, job *j)
 	size_t i, npar = 0;
 	int error = 0;
 
+	j->tree_fd = -1;
+	for (i = 0; i < sizeof(j->base_fd) / sizeof(j->base_fd[0]); i++)
+		j->base_fd[i] = -1;
 	if (j->error || j->action == ACT_UNCHANGED)
 		return;
 	if ((error = reload(in, j)) < 0)
 		goto done;
+	if (!(in->opts->flags & CINSTALL_INSTALL_NO_CACHE))
+		j->tree_fd = cinstall_sys__open(j->tree, CINSTALL_O_DIRPATH, 0);
 	if (in->opts->flags & CINSTALL_INSTALL_STRICT_LINK_MODE)
 		lflags |= CINSTALL_LINKER_STRICT;
 	if ((error = cinstall_linker__new(&j->linker, j->err, in->ctx, in->opts->link_mode, lflags, j->label)) < 0)
@@ -1408,6 +1446,14 @@ done:
 	}
 	free(j->keys);
 	j->keys = NULL;
+	if (j->tree_fd >= 0)
+		close(j->tree_fd);
+	j->tree_fd = -1;
+	for (i = 0; i < sizeof(j->base_fd) / sizeof(j->base_fd[0]); i++) {
+		if (j->base_fd[i] >= 0)
+			close(j->base_fd[i]);
+		j->base_fd[i] = -1;
+	}
 	progress(in, j->given, 0, batch);
 }
 

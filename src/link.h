@@ -10,6 +10,7 @@
 #ifndef CINSTALL_LINK_H
 #define CINSTALL_LINK_H
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -21,7 +22,21 @@ typedef struct cinstall_link_req {
 	const char *dst;      /* absolute path to create; parent exists */
 	uint32_t mode;        /* permission bits the placed file must have */
 	int replace;          /* dst may exist: create a temporary and rename over it */
+	/* Optional, for speed: the same files named below open directories
+	 * (a name relative to src_at, dst_at), so the kernel walks fewer path
+	 * components; NULL: use src, dst.  Messages always name src, dst. */
+	int src_at, dst_at;
+	const char *src_name, *dst_name;
 } cinstall_link_req;
+
+#define CINSTALL_LINK_REQ_INIT { NULL, NULL, 0, 0, AT_FDCWD, AT_FDCWD, NULL, NULL }
+
+/* The (directory, name) pair naming req's source, and its destination
+ * `path` (req->dst or a temporary beside it). */
+#define CINSTALL_LINK_SRC_AT(req) ((req)->src_name ? (req)->src_at : AT_FDCWD)
+#define CINSTALL_LINK_SRC_NAME(req) ((req)->src_name ? (req)->src_name : (req)->src)
+#define CINSTALL_LINK_DST_AT(req, path) ((path) == (req)->dst && (req)->dst_name ? (req)->dst_at : AT_FDCWD)
+#define CINSTALL_LINK_DST_NAME(req, path) ((path) == (req)->dst && (req)->dst_name ? (req)->dst_name : (path))
 
 struct cinstall_link_ops {
 	unsigned int version; /* 1 */

@@ -50,9 +50,10 @@ static int clone_create(cinstall_ctx *ctx, const cinstall_link_req *req, const c
 	int in, out, e, tries;
 
 	(void)ctx;
-	if ((in = cinstall_sys__open(req->src, O_RDONLY, 0)) < 0)
+	if ((in = cinstall_sys__openat(CINSTALL_LINK_SRC_AT(req), CINSTALL_LINK_SRC_NAME(req), O_RDONLY, 0)) < 0)
 		return cinstall_err__os(err, "cannot open '%s'", req->src);
-	out = cinstall_sys__open(path, O_WRONLY | O_CREAT | O_EXCL, (mode_t)(req->mode & 07777));
+	out = cinstall_sys__openat(CINSTALL_LINK_DST_AT(req, path), CINSTALL_LINK_DST_NAME(req, path),
+	                           O_WRONLY | O_CREAT | O_EXCL, (mode_t)(req->mode & 07777));
 	if (out < 0) {
 		e = errno;
 		close(in);

@@ -84,10 +84,11 @@ int cinstall_link__copy_create(cinstall_ctx *ctx, const cinstall_link_req *req,
 		return cinstall_err__set(err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': path is too long", path);
 	if (!(lock = cinstall_ctx__dir_lock(ctx, dir)))
 		return cinstall_err__oom(err);
-	if ((in = cinstall_sys__open(req->src, O_RDONLY, 0)) < 0)
+	if ((in = cinstall_sys__openat(CINSTALL_LINK_SRC_AT(req), CINSTALL_LINK_SRC_NAME(req), O_RDONLY, 0)) < 0)
 		return cinstall_err__os(err, "cannot open '%s'", req->src);
 	pthread_mutex_lock(lock);
-	out = cinstall_sys__open(path, O_WRONLY | O_CREAT | O_EXCL, (mode_t)(req->mode & 07777));
+	out = cinstall_sys__openat(CINSTALL_LINK_DST_AT(req, path), CINSTALL_LINK_DST_NAME(req, path),
+	                           O_WRONLY | O_CREAT | O_EXCL, (mode_t)(req->mode & 07777));
 	if (out < 0) {
 		if (errno == EEXIST)
 			error = CINSTALL_LINK__EXISTS;

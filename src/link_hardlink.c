@@ -19,7 +19,7 @@ static int fresh_inode(cinstall_ctx *ctx, const cinstall_link_req *req, cinstall
 {
 	char tmp[PATH_MAX];
 	struct stat st;
-	cinstall_link_req copy;
+	cinstall_link_req copy = CINSTALL_LINK_REQ_INIT;
 	int r, tries;
 
 	if (stat(req->src, &st) < 0)
@@ -55,7 +55,8 @@ static int hardlink_create(cinstall_ctx *ctx, const cinstall_link_req *req, cons
 	int e, renewed = 0;
 
 	for (;;) {
-		if (link(req->src, path) == 0)
+		if (linkat(CINSTALL_LINK_SRC_AT(req), CINSTALL_LINK_SRC_NAME(req), CINSTALL_LINK_DST_AT(req, path),
+		           CINSTALL_LINK_DST_NAME(req, path), 0) == 0)
 			return 0;
 		e = errno;
 		if (e == EEXIST)

@@ -5,8 +5,16 @@
 #ifndef CINSTALL_SYS_H
 #define CINSTALL_SYS_H
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+/* A directory opened only to name files below it (*at calls). */
+#ifdef O_PATH
+#define CINSTALL_O_DIRPATH (O_PATH | O_DIRECTORY)
+#else
+#define CINSTALL_O_DIRPATH (O_RDONLY | O_DIRECTORY)
+#endif
 
 /* open/openat that retry EINTR; always add O_CLOEXEC. */
 int cinstall_sys__open(const char *path, int flags, mode_t mode);

@@ -153,7 +153,7 @@ else
 	for e in EIO ENOSPC; do
 		"$PYTHON" -m venv --without-pip "$T/f$e"
 		before=$(tree_digest "$T/f$e")
-		LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=link FAULT_ERRNO=$e FAULT_AFTER=1500 FAULT_COUNT=1 \
+		LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=link,linkat FAULT_ERRNO=$e FAULT_AFTER=1500 FAULT_COUNT=1 \
 			FAULT_MATCH=/f$e/ CINSTALL_SPLIT_MIN=200 CINSTALL_CACHE_DIR=$T/c1 \
 			"$CINSTALL" install -v -v -j2 --python "$T/f$e" --link-mode=hardlink "$W" > /dev/null 2> "$T/fe$e"
 		rc=$?

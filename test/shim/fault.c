@@ -16,7 +16,9 @@
  *                 (default: all of them)
  *   FAULT_MATCH   only calls whose path contains this substring (for calls
  *                 on a descriptor, the path the descriptor has; for link and
- *                 rename either path)
+ *                 rename either path; for the *at calls, a relative name is
+ *                 matched as the path it names below its directory
+ *                 descriptor)
  *   FAULT_REPORT  append one line "<call> <errno> <path>" here per fault
  *                 injected, so a test can tell the fault really fired
  *
@@ -173,6 +175,22 @@ static int inject_fd(const char *call, int fd)
 	return inject(call, path, NULL);
 }
 
+/* For an *at call faulted at all: the path `p` names below descriptor `d`
+ * (in out), so that FAULT_MATCH sees whole paths. */
+static const char *at_path(const char *call, int d, const char *p, char *out, size_t cap)
+{
+	size_t n;
+
+	if (!p || p[0] == '/' || d == AT_FDCWD || !wants(call))
+		return p;
+	fd_path(d, out, cap);
+	n = strlen(out);
+	if (!n || n + 1 + strlen(p) >= cap)
+		return p;
+	snprintf(out + n, cap - n, "/%s", p);
+	return out;
+}
+
 /* Bytes to really write for a short write. */
 static size_t half(size_t len)
 {
@@ -194,8 +212,10 @@ int link(const char *a, const char *b)
 
 int linkat(int da, const char *a, int db, const char *b, int flags)
 {
+	char pa[2048], pb[2048];
+
 	REAL(int, "linkat", (int, const char *, int, const char *, int));
-	if (inject("linkat", a, b))
+	if (inject("linkat", at_path("linkat", da, a, pa, sizeof(pa)), at_path("linkat", db, b, pb, sizeof(pb))))
 		return -1;
 	return real(da, a, db, b, flags);
 }
@@ -210,8 +230,10 @@ int symlink(const char *a, const char *b)
 
 int symlinkat(const char *a, int d, const char *b)
 {
+	char pb[2048];
+
 	REAL(int, "symlinkat", (const char *, int, const char *));
-	if (inject("symlinkat", b, NULL))
+	if (inject("symlinkat", at_path("symlinkat", d, b, pb, sizeof(pb)), NULL))
 		return -1;
 	return real(a, d, b);
 }
@@ -226,8 +248,10 @@ int rename(const char *a, const char *b)
 
 int renameat(int da, const char *a, int db, const char *b)
 {
+	char pa[2048], pb[2048];
+
 	REAL(int, "renameat", (int, const char *, int, const char *));
-	if (inject("renameat", a, b))
+	if (inject("renameat", at_path("renameat", da, a, pa, sizeof(pa)), at_path("renameat", db, b, pb, sizeof(pb))))
 		return -1;
 	return real(da, a, db, b);
 }
@@ -242,8 +266,10 @@ int mkdir(const char *p, mode_t m)
 
 int mkdirat(int d, const char *p, mode_t m)
 {
+	char pp[2048];
+
 	REAL(int, "mkdirat", (int, const char *, mode_t));
-	if (inject("mkdirat", p, NULL))
+	if (inject("mkdirat", at_path("mkdirat", d, p, pp, sizeof(pp)), NULL))
 		return -1;
 	return real(d, p, m);
 }
@@ -335,12 +361,13 @@ int openat(int d, const char *p, int flags, ...)
 {
 	va_list ap;
 	mode_t m;
+	char pp[2048];
 
 	REAL(int, "openat", (int, const char *, int, ...));
 	va_start(ap, flags);
 	m = open_mode(flags, ap);
 	va_end(ap);
-	if (inject("openat", p, NULL))
+	if (inject("openat", at_path("openat", d, p, pp, sizeof(pp)), NULL))
 		return -1;
 	return real(d, p, flags, m);
 }
@@ -349,12 +376,13 @@ int openat64(int d, const char *p, int flags, ...)
 {
 	va_list ap;
 	mode_t m;
+	char pp[2048];
 
 	REAL(int, "openat64", (int, const char *, int, ...));
 	va_start(ap, flags);
 	m = open_mode(flags, ap);
 	va_end(ap);
-	if (inject("openat", p, NULL))
+	if (inject("openat", at_path("openat", d, p, pp, sizeof(pp)), NULL))
 		return -1;
 	return real(d, p, flags, m);
 }

@@ -305,8 +305,13 @@ static int place_one(fx *f, cinstall_link_mode mode, unsigned int flags, const c
                      cinstall_err *err)
 {
 	cinstall_linker *l = NULL;
-	cinstall_link_req req = { src, dst, perm, replace };
+	cinstall_link_req req = CINSTALL_LINK_REQ_INIT;
 	int r;
+
+	req.src = src;
+	req.dst = dst;
+	req.mode = perm;
+	req.replace = replace;
 
 	if ((r = cinstall_linker__new(&l, err, f->ctx, mode, flags, WHEEL)) < 0)
 		return r;
@@ -602,7 +607,7 @@ static void test_link__clone(void)
 {
 	cinstall_err err = CINSTALL_ERR_INIT;
 	cinstall_linker *l = NULL;
-	cinstall_link_req req;
+	cinstall_link_req req = CINSTALL_LINK_REQ_INIT;
 	fx f;
 
 	if (fx_init(&f, 0) < 0)
@@ -845,7 +850,7 @@ static void test_link__first_file_fallback_exdev(void)
 {
 	cinstall_err err = CINSTALL_ERR_INIT;
 	cinstall_linker *l = NULL, *l2 = NULL;
-	cinstall_link_req req = { NULL, NULL, 0644, 0 };
+	cinstall_link_req req = CINSTALL_LINK_REQ_INIT;
 	char buf[PATH_MAX];
 	const char *shm;
 	fx f;
@@ -862,6 +867,7 @@ static void test_link__first_file_fallback_exdev(void)
 	CHECK_INT(cinstall_linker__new(&l, &err, f.ctx, CINSTALL_LINK_HARDLINK, 0, WHEEL), 0);
 	req.src = S("%s/a.py", f.src);
 	req.dst = S("%s/a.py", shm);
+	req.mode = 0644;
 	CHECK_OK(NULL, cinstall_linker__place(l, &err, &req));
 	req.src = S("%s/b.py", f.src);
 	req.dst = S("%s/b.py", shm);
@@ -930,11 +936,66 @@ static void test_link__strict_mode(void)
 /* Rewritten and generated files                                            */
 /* ------------------------------------------------------------------------ */
 
+/* Files named below open directories (src_at/src_name, dst_at/dst_name)
+ * are placed as by their paths; messages still name the paths. */
+static void test_link__names_below_dirs(void)
+{
+	static const cinstall_link_mode modes[] = { CINSTALL_LINK_HARDLINK, CINSTALL_LINK_COPY };
+	cinstall_err err = CINSTALL_ERR_INIT;
+	cinstall_linker *l = NULL;
+	cinstall_link_req req;
+	size_t i;
+	int sfd, dfd;
+	fx f;
+
+	if (fx_init(&f, 0) < 0)
+		return;
+	CHECK_INT(mkdir(S("%s/pkg", f.src), 0755), 0);
+	CHECK_INT(put(S("%s/pkg/mod.py", f.src), "x = 1\n", 0644), 0);
+	sfd = open(f.src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(f.dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(sfd >= 0 && dfd >= 0);
+	for (i = 0; i < 2 && sfd >= 0 && dfd >= 0; i++) {
+		const char *sub = modes[i] == CINSTALL_LINK_COPY ? "c" : "h";
+		cinstall_link_req init = CINSTALL_LINK_REQ_INIT;
+
+		CHECK_INT(mkdir(S("%s/%s", f.dst, sub), 0755), 0);
+		CHECK_INT(cinstall_linker__new(&l, &err, f.ctx, modes[i], 0, WHEEL), 0);
+		/* The paths name nothing: only the names can have been used. */
+		req = init;
+		req.src = S("%s/nowhere/mod.py", f.src);
+		req.dst = S("%s/nowhere/%s/mod.py", f.dst, sub);
+		req.mode = 0644;
+		req.src_at = sfd;
+		req.src_name = "pkg/mod.py";
+		req.dst_at = dfd;
+		req.dst_name = S("%s/mod.py", sub);
+		CHECK_OK(NULL, cinstall_linker__place(l, &err, &req));
+		CHECK(file_is(S("%s/%s/mod.py", f.dst, sub), "x = 1\n"));
+		if (modes[i] == CINSTALL_LINK_HARDLINK && can_hardlink(&f))
+			CHECK(same_inode(S("%s/pkg/mod.py", f.src), S("%s/%s/mod.py", f.dst, sub)));
+		if (modes[i] == CINSTALL_LINK_COPY)
+			CHECK(!same_inode(S("%s/pkg/mod.py", f.src), S("%s/%s/mod.py", f.dst, sub)));
+		/* A missing source: the message names its path. */
+		req.src_name = "pkg/absent.py";
+		req.dst_name = S("%s/absent.py", sub);
+		CHECK_INT(cinstall_linker__place(l, &err, &req), CINSTALL_ENOTFOUND);
+		CHECK_CONTAINS(err.msg, S("%s/nowhere/mod.py", f.src));
+		cinstall_linker__free(l);
+		l = NULL;
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	fx_done(&f);
+}
+
 static void test_link__copy_always(void)
 {
 	cinstall_err err = CINSTALL_ERR_INIT;
 	cinstall_linker *l = NULL;
-	cinstall_link_req req;
+	cinstall_link_req req = CINSTALL_LINK_REQ_INIT;
 	fx f;
 
 	if (fx_init(&f, 0) < 0)
@@ -1012,7 +1073,7 @@ static void *stress_writer(void *p)
 	stress_arg *a = p;
 	cinstall_err err = CINSTALL_ERR_INIT;
 	cinstall_linker *l = NULL;
-	cinstall_link_req req;
+	cinstall_link_req req = CINSTALL_LINK_REQ_INIT;
 	char src[PATH_MAX + 32], dst[PATH_MAX + 32];
 	char *data;
 	int i, r;
@@ -1281,7 +1342,7 @@ static void test_fault__emlink_fresh_inode(void)
 	CHECK_INT(stat(src, &before), 0);
 	{
 		/* The second link (pkg/a.py) hits the link limit, once. */
-		const char *env[] = { "FAULT_CALL=link", "FAULT_ERRNO=EMLINK", "FAULT_AFTER=1",
+		const char *env[] = { "FAULT_CALL=link,linkat", "FAULT_ERRNO=EMLINK", "FAULT_AFTER=1",
 		                      "FAULT_COUNT=1", NULL };
 		const char *args[] = { "--mode", "hardlink", S("%s/tree", f.src), out, NULL };
 		RUN(&r, env, args);
@@ -1322,7 +1383,7 @@ static void test_fault__emlink_persistent(void)
 	/* On the first file even a fresh inode cannot be linked: copy, warn. */
 	snprintf(out, sizeof(out), "%s/out1", f.dst);
 	{
-		const char *env[] = { "FAULT_CALL=link", "FAULT_ERRNO=EMLINK", NULL };
+		const char *env[] = { "FAULT_CALL=link,linkat", "FAULT_ERRNO=EMLINK", NULL };
 		const char *args[] = { "--mode", "hardlink", S("%s/tree", f.src), out, NULL };
 		RUN(&r, env, args);
 	}
@@ -1338,7 +1399,7 @@ static void test_fault__emlink_persistent(void)
 	/* After a first success it is an error naming the wheel and the file. */
 	snprintf(out, sizeof(out), "%s/out2", f.dst);
 	{
-		const char *env[] = { "FAULT_CALL=link", "FAULT_ERRNO=EMLINK", "FAULT_AFTER=1", NULL };
+		const char *env[] = { "FAULT_CALL=link,linkat", "FAULT_ERRNO=EMLINK", "FAULT_AFTER=1", NULL };
 		const char *args[] = { "--mode", "hardlink", S("%s/tree", f.src), out, NULL };
 		RUN(&r, env, args);
 	}
@@ -1366,7 +1427,7 @@ static void test_fault__exdev_first_file_vs_later(void)
 	/* EXDEV on the first file: fall back to copy for the wheel, one warning. */
 	snprintf(out, sizeof(out), "%s/out1", f.dst);
 	{
-		const char *env[] = { "FAULT_CALL=link", "FAULT_ERRNO=EXDEV", NULL };
+		const char *env[] = { "FAULT_CALL=link,linkat", "FAULT_ERRNO=EXDEV", NULL };
 		const char *args[] = { "--mode", "hardlink", S("%s/tree", f.src), out, NULL };
 		RUN(&r, env, args);
 	}
@@ -1383,7 +1444,7 @@ static void test_fault__exdev_first_file_vs_later(void)
 	/* The same in strict mode: an error naming wheel, mode, directory, errno. */
 	snprintf(out, sizeof(out), "%s/out2", f.dst);
 	{
-		const char *env[] = { "FAULT_CALL=link", "FAULT_ERRNO=EXDEV", NULL };
+		const char *env[] = { "FAULT_CALL=link,linkat", "FAULT_ERRNO=EXDEV", NULL };
 		const char *args[] = { "--mode", "hardlink", "--strict", S("%s/tree", f.src), out, NULL };
 		RUN(&r, env, args);
 	}
@@ -1400,7 +1461,7 @@ static void test_fault__exdev_first_file_vs_later(void)
 	}
 	snprintf(out, sizeof(out), "%s/out3", f.dst);
 	{
-		const char *env[] = { "FAULT_CALL=link", "FAULT_ERRNO=EXDEV", "FAULT_AFTER=2", NULL };
+		const char *env[] = { "FAULT_CALL=link,linkat", "FAULT_ERRNO=EXDEV", "FAULT_AFTER=2", NULL };
 		const char *args[] = { "--mode", can_clone(&f) ? "hardlink" : "auto", S("%s/tree", f.src),
 		                       out, NULL };
 		RUN(&r, env, args);
@@ -1661,7 +1722,7 @@ static int drv_walk(drv *d)
 	}
 	qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n && r == 0; i++) {
-		cinstall_link_req req;
+		cinstall_link_req req = CINSTALL_LINK_REQ_INIT;
 
 		cinstall_buf__truncate(&d->path_src, slen);
 		cinstall_buf__truncate(&d->path_dst, dlen);
@@ -1789,7 +1850,11 @@ static int drive(int argc, char **argv)
 			}
 			r = drv_walk(&d);
 		} else {
-			cinstall_link_req req = { src, dst, 0644, d.replace };
+			cinstall_link_req req = CINSTALL_LINK_REQ_INIT;
+			req.src = src;
+			req.dst = dst;
+			req.mode = 0644;
+			req.replace = d.replace;
 			if (stat(src, &st) == 0)
 				req.mode = (uint32_t)(st.st_mode & 07777);
 			r = d.copy_only ? cinstall_linker__copy(d.linker, &d.err, &req)
@@ -1832,6 +1897,7 @@ static const cinstall_test tests[] = {
 	TEST(test_link__replace_refuses_directory),
 	TEST(test_link__first_file_fallback_exdev),
 	TEST(test_link__strict_mode),
+	TEST(test_link__names_below_dirs),
 	TEST(test_link__copy_always),
 	TEST(test_link__write_file),
 	TEST(test_link__copy_lock_stress),
