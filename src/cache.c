@@ -1018,113 +1018,124 @@ static int dedupe_run(uint64_t *out_saved, uint64_t *out_sealed, cinstall_err *e
                       const cinstall_manifest *m, const char *dir, const char *const *paths, size_t first,
                       size_t end, unsigned int part)
 {
-	cinstall_buf obj = CINSTALL_BUF_INIT, file = CINSTALL_BUF_INIT, tmp = CINSTALL_BUF_INIT, aside = CINSTALL_BUF_INIT;
+	cinstall_buf obj = CINSTALL_BUF_INIT, file = CINSTALL_BUF_INIT;
 	cinstall_xxh *x = NULL;
 	unsigned char *buf = NULL;
 	const size_t cap = 1 << 16;
 	uint64_t saved = 0, sealed = 0, mtime = 0;
-	unsigned char made[8192 / 8]; /* objects/<xx> known to exist, by a hash of xx */
+	unsigned char made[256 / 8]; /* objects/<xx> known to exist */
+	char tmp[32], aside[32];     /* below dir */
+	const char *name;            /* obj below v1/objects */
 	size_t i, base;
-	int fd = -1, tries, error = 0, linking = 1;
+	int fd = -1, dirfd = -1, treefd = -1, objfd = -1, tries, error = 0, linking = 1;
 
 	memset(made, 0, sizeof(made));
+	snprintf(tmp, sizeof(tmp), "dedupe-%u.tmp", part);
+	snprintf(aside, sizeof(aside), "object-%u.tmp", part);
 
 	*out_saved = 0;
 	*out_sealed = 0;
 	if ((error = cinstall_xxh__new(&x, err)) < 0)
 		goto done;
-	if (!(buf = malloc(cap)) || cinstall_buf__printf(&obj, "%s/v1/objects/", ctx->cache_dir) < 0 ||
-	    cinstall_buf__printf(&tmp, "%s/dedupe-%u.tmp", dir, part) < 0 ||
-	    cinstall_buf__printf(&aside, "%s/object-%u.tmp", dir, part) < 0)
+	if (!(buf = malloc(cap)) || cinstall_buf__printf(&obj, "%s/v1/objects", ctx->cache_dir) < 0 ||
+	    cinstall_buf__printf(&file, "%s/tree", dir) < 0)
+		goto oom;
+	/* Files are named below these (fewer components for the kernel to
+	 * walk); messages name the whole paths. */
+	if ((dirfd = cinstall_sys__open(dir, CINSTALL_O_DIRPATH, 0)) < 0 ||
+	    (treefd = cinstall_sys__open(file.ptr, CINSTALL_O_DIRPATH, 0)) < 0)
+		linking = 0; /* sharing saves space; the entry is whole without it */
+	else if ((objfd = cinstall_sys__open(obj.ptr, CINSTALL_O_DIRPATH, 0)) < 0) {
+		if (errno != ENOENT || cinstall_path__mkdirs(err, obj.ptr, 0755) < 0 ||
+		    (objfd = cinstall_sys__open(obj.ptr, CINSTALL_O_DIRPATH, 0)) < 0) {
+			cinstall_err__clear(err);
+			linking = 0;
+		}
+	}
+	if (cinstall_buf__putc(&obj, '/') < 0)
 		goto oom;
 	base = obj.len;
-	for (i = first; i < end; i++) {
+	for (i = first; i < end && linking; i++) {
 		const cinstall_manifest_file *f = &m->files[i];
 		char xh[CINSTALL_XXH_HEX];
+		unsigned int xx;
 
 		if (paths && !(f = bsearch(paths[i], m->files, m->nfiles, sizeof(*m->files), cmp_file_path)))
 			continue;
+		if (!shareable(m, f))
+			continue;
 		cinstall_manifest__xxh3_hex(xh, f);
-		cinstall_buf__truncate(&file, 0);
-		if (cinstall_buf__printf(&file, "%s/tree/%s", dir, f->path) < 0)
+		cinstall_buf__truncate(&obj, base);
+		if (cinstall_buf__printf(&obj, "%.2s", xh) < 0)
 			goto oom;
-		if (linking && shareable(m, f)) {
-			unsigned int xx = (unsigned int)(unsigned char)xh[0] * 31u + (unsigned char)xh[1];
-			cinstall_buf__truncate(&obj, base);
-			if (cinstall_buf__printf(&obj, "%.2s", xh) < 0)
-				goto oom;
-			xx %= 8192;
-			if (made[xx / 8] & (1u << (xx % 8)))
-				;
-			else if (mkdir(obj.ptr, 0755) == 0 || errno == EEXIST)
-				made[xx / 8] |= (unsigned char)(1u << (xx % 8));
-			else {
-				if (errno != ENOENT)
+		xx = (unsigned int)strtoul(obj.ptr + base, NULL, 16) & 0xff;
+		if (made[xx / 8] & (1u << (xx % 8)))
+			;
+		else if (mkdirat(objfd, obj.ptr + base, 0755) == 0 || errno == EEXIST)
+			made[xx / 8] |= (unsigned char)(1u << (xx % 8));
+		else
+			break; /* cannot share here: keep the copies */
+		if (cinstall_buf__printf(&obj, "/%s-%o", xh + 2, (unsigned)f->mode) < 0)
+			goto oom;
+		name = obj.ptr + base;
+		for (tries = 0; linking && tries < 4; tries++) {
+			/* No object yet: ours becomes it.  (Tried first: files
+			 * the unpacker did not link from an object are mostly
+			 * new.) */
+			if (linkat(treefd, f->path, objfd, name, 0) == 0)
+				break;
+			if (errno != EEXIST) {
+				if (no_links(errno))
 					linking = 0;
-				else if (cinstall_path__mkdirs(err, obj.ptr, 0755) < 0) {
-					cinstall_err__clear(err);
-					linking = 0;
-				}
-			}
-			if (cinstall_buf__printf(&obj, "/%s-%o", xh + 2, (unsigned)f->mode) < 0)
-				goto oom;
-			for (tries = 0; linking && tries < 4; tries++) {
-				/* No object yet: ours becomes it.  (Tried first: files
-				 * the unpacker did not link from an object are mostly
-				 * new.) */
-				if (link(file.ptr, obj.ptr) == 0)
-					break;
-				if (errno != EEXIST) {
-					if (no_links(errno))
-						linking = 0;
-					break;
-				}
-				fd = cinstall_sys__open(obj.ptr, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
-				if (fd < 0) {
-					if (errno == ENOENT)
-						continue; /* pruned meanwhile */
-					break;
-				}
-				if (!object_matches(fd, f, x, buf, cap, &mtime)) {
-					/* Damaged (written through a hard link): ours replaces it. */
-					close(fd);
-					fd = -1;
-					unlink(aside.ptr);
-					if (link(file.ptr, aside.ptr) == 0 && rename(aside.ptr, obj.ptr) == 0)
-						cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "cache object '%s' was damaged; replaced",
-						                  obj.ptr);
-					unlink(aside.ptr);
-					break;
-				}
-				close(fd);
-				fd = -1;
-				if (link(obj.ptr, tmp.ptr) < 0) {
-					if (errno == ENOENT)
-						continue; /* pruned meanwhile */
-					if (errno == EEXIST) {
-						unlink(tmp.ptr); /* cannot be: nobody else works here */
-						continue;
-					}
-					if (no_links(errno))
-						linking = 0;
-					break; /* EMLINK: the object is full; keep our copy */
-				}
-				if (rename(tmp.ptr, file.ptr) < 0) {
-					error = cinstall_err__os(err, "cannot rename '%s' to '%s'", tmp.ptr, file.ptr);
-					unlink(tmp.ptr);
-					goto done;
-				}
-				saved += f->size;
-				/* The seal covers the files as they are now: this one is
-				 * the object, whose mtime may be newer than our files'. */
-				if (mtime > sealed)
-					sealed = mtime;
 				break;
 			}
-			if (fd >= 0) {
+			fd = cinstall_sys__openat(objfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+			if (fd < 0) {
+				if (errno == ENOENT)
+					continue; /* pruned meanwhile */
+				break;
+			}
+			if (!object_matches(fd, f, x, buf, cap, &mtime)) {
+				/* Damaged (written through a hard link): ours replaces it. */
 				close(fd);
 				fd = -1;
+				unlinkat(dirfd, aside, 0);
+				if (linkat(treefd, f->path, dirfd, aside, 0) == 0 && renameat(dirfd, aside, objfd, name) == 0)
+					cinstall_ctx__log(ctx, CINSTALL_LOG_WARNING, "cache object '%s' was damaged; replaced",
+					                  obj.ptr);
+				unlinkat(dirfd, aside, 0);
+				break;
 			}
+			close(fd);
+			fd = -1;
+			if (linkat(objfd, name, dirfd, tmp, 0) < 0) {
+				if (errno == ENOENT)
+					continue; /* pruned meanwhile */
+				if (errno == EEXIST) {
+					unlinkat(dirfd, tmp, 0); /* cannot be: nobody else works here */
+					continue;
+				}
+				if (no_links(errno))
+					linking = 0;
+				break; /* EMLINK: the object is full; keep our copy */
+			}
+			if (renameat(dirfd, tmp, treefd, f->path) < 0) {
+				int e = errno;
+				unlinkat(dirfd, tmp, 0);
+				errno = e;
+				error = cinstall_err__os(err, "cannot rename '%s/%s' to '%s/tree/%s'", dir, tmp, dir, f->path);
+				goto done;
+			}
+			saved += f->size;
+			/* The seal covers the files as they are now: this one is
+			 * the object, whose mtime may be newer than our files'. */
+			if (mtime > sealed)
+				sealed = mtime;
+			break;
+		}
+		if (fd >= 0) {
+			close(fd);
+			fd = -1;
 		}
 	}
 	*out_sealed = sealed;
@@ -1135,12 +1146,16 @@ oom:
 done:
 	if (fd >= 0)
 		close(fd);
+	if (objfd >= 0)
+		close(objfd);
+	if (treefd >= 0)
+		close(treefd);
+	if (dirfd >= 0)
+		close(dirfd);
 	free(buf);
 	cinstall_xxh__free(x);
 	cinstall_buf__release(&obj);
 	cinstall_buf__release(&file);
-	cinstall_buf__release(&tmp);
-	cinstall_buf__release(&aside);
 	return error;
 }
 
@@ -1401,8 +1416,9 @@ int cinstall_cache_disk_usage(uint64_t *out_stored, cinstall_ctx *ctx)
 /* ------------------------------------------------------------------------ */
 
 struct cinstall_cache_sharer {
-	cinstall_buf obj, file;
+	cinstall_buf obj;
 	size_t base;                       /* obj: "<cache>/v1/objects/" */
+	int objfd;                         /* v1/objects, opened when first there; -1 */
 	unsigned char *buf;
 	int off;                           /* this file system refuses links */
 };
@@ -1419,6 +1435,7 @@ int cinstall_cache__sharer_new(cinstall_cache_sharer **out, cinstall_err *err, c
 		return cinstall_err__oom(err);
 	}
 	s->base = s->obj.len;
+	s->objfd = -1;
 	*out = s;
 	return 0;
 }
@@ -1427,8 +1444,9 @@ void cinstall_cache__sharer_free(cinstall_cache_sharer *s)
 {
 	if (!s)
 		return;
+	if (s->objfd >= 0)
+		close(s->objfd);
 	cinstall_buf__release(&s->obj);
-	cinstall_buf__release(&s->file);
 	free(s->buf);
 	free(s);
 }
@@ -1452,19 +1470,26 @@ static int object_holds(int fd, const void *data, size_t size, unsigned char *bu
 }
 
 int cinstall_cache__share_existing(cinstall_cache_sharer *s, const char *xxh3, unsigned int mode, const void *data,
-                                   size_t size, const char *tree, const char *path, uint64_t *saved, uint64_t *mtime)
+                                   size_t size, int treefd, const char *path, uint64_t *saved, uint64_t *mtime)
 {
 	uint64_t t = 0;
 	int fd, ok;
 
 	if (s->off || size == 0)
 		return 0;
+	if (s->objfd < 0) {
+		/* Not there yet in a new cache: no object to share either. */
+		s->obj.ptr[s->base - 1] = '\0';
+		s->objfd = cinstall_sys__open(s->obj.ptr, CINSTALL_O_DIRPATH, 0);
+		s->obj.ptr[s->base - 1] = '/';
+		if (s->objfd < 0)
+			return 0;
+	}
 	cinstall_buf__truncate(&s->obj, s->base);
-	cinstall_buf__truncate(&s->file, 0);
-	if (cinstall_buf__printf(&s->obj, "%.2s/%s-%o", xxh3, xxh3 + 2, mode) < 0 ||
-	    cinstall_path__join(&s->file, tree, path) < 0)
+	if (cinstall_buf__printf(&s->obj, "%.2s/%s-%o", xxh3, xxh3 + 2, mode) < 0)
 		return 0;
-	fd = cinstall_sys__open(s->obj.ptr, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	/* Named below v1/objects and the tree: fewer components to walk. */
+	fd = cinstall_sys__openat(s->objfd, s->obj.ptr + s->base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
 	if (fd < 0)
 		return 0;
 	ok = object_holds(fd, data, size, s->buf, &t);
@@ -1473,7 +1498,7 @@ int cinstall_cache__share_existing(cinstall_cache_sharer *s, const char *xxh3, u
 	 * it with the file we write. */
 	if (!ok)
 		return 0;
-	if (link(s->obj.ptr, s->file.ptr) < 0) {
+	if (linkat(s->objfd, s->obj.ptr + s->base, treefd, path, 0) < 0) {
 		if (no_links(errno))
 			s->off = 1;
 		return 0; /* EMLINK: the object is full; ENOENT: pruned meanwhile */

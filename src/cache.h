@@ -159,11 +159,11 @@ typedef struct cinstall_cache_sharer cinstall_cache_sharer;
 int cinstall_cache__sharer_new(cinstall_cache_sharer **out, cinstall_err *err, cinstall_ctx *ctx);
 void cinstall_cache__sharer_free(cinstall_cache_sharer *s);
 
-/* Can <tree>/<path> (not yet there) be the object of these bytes?  Then
+/* Can `path` below the open tree `treefd` (not yet there) be the object of these bytes?  Then
  * it is linked to it: returns 1, adds size to *saved and raises *mtime to
  * the object's mtime.  0 otherwise (no such object, a damaged one, the
  * link limit, no links here): write the file yourself.  Never fails. */
 int cinstall_cache__share_existing(cinstall_cache_sharer *s, const char *xxh3, unsigned int mode, const void *data,
-                                   size_t size, const char *tree, const char *path, uint64_t *saved, uint64_t *mtime);
+                                   size_t size, int treefd, const char *path, uint64_t *saved, uint64_t *mtime);
 
 #endif

@@ -527,7 +527,7 @@ static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, c
 		/* The same bytes in an object of the cache (another wheel's). */
 		cinstall_manifest__xxh3_hex(xh, f);
 		if (first == NO_FILE &&
-		    cinstall_cache__share_existing(u->sharer, xh, f->mode, u->data, (size_t)written, u->tree, path,
+		    cinstall_cache__share_existing(u->sharer, xh, f->mode, u->data, (size_t)written, u->treefd, path,
 		                                   &u->saved, &u->obj_mtime))
 			return 0;
 		if ((error = create_file(u, f, &fd)) < 0)

@@ -92,7 +92,7 @@ else
 	"$CINSTALL" cache clean
 	"$CINSTALL" unpack "$A" > /dev/null
 	before=$(info saved)
-	eb=$(env FAULT_CALL=link FAULT_ERRNO=EMLINK FAULT_MATCH=/v1/objects/ FAULT_REPORT="$T/faults" LD_PRELOAD="$SHIM" \
+	eb=$(env FAULT_CALL=link,linkat FAULT_ERRNO=EMLINK FAULT_MATCH=/v1/objects/ FAULT_REPORT="$T/faults" LD_PRELOAD="$SHIM" \
 		"$CINSTALL" unpack "$B")
 	[ -s "$T/faults" ] && ok dedupe_emlink_fired || fail dedupe_emlink_fired "no fault was injected"
 	if [ "$(stat -c %h "$eb/tree/$f")" = 1 ] && [ "$(info saved)" = "$before" ]; then
