@@ -23,6 +23,7 @@ scripts=
 for s in bench/*.sh; do
 	[ -f "$s" ] || continue
 	[ "$s" = bench/run.sh ] && continue
+	[ "$s" = bench/ab.sh ] && continue # takes its wheels and builds as arguments
 	[ $# -eq 0 ] && [ "$s" != bench/compare.sh ] && continue
 	if [ $# -gt 0 ]; then
 		want=0
