@@ -9,9 +9,10 @@
 # cold: each run into an empty cache; warm: each binary's cache is filled
 # once before the rounds (`cinstall unpack`), then each run installs from
 # it.  Each run goes into a fresh venv (python3 -m venv --without-pip, not
-# timed), --link-mode=$MODE --strict-link-mode -j$JOBS; with warm, `cp -al`
-# of the cached tree of the first wheel joins the rounds as the baseline.
-# Knobs: ROUNDS=7 JOBS=1 MODE=hardlink TMPDIR (put it on the file system to
+# timed), --link-mode=$MODE --strict-link-mode, once with -j J for each J of
+# $JOBS; with warm, `cp -al` of the cached tree of the first wheel joins
+# the rounds as the baseline.
+# Knobs: ROUNDS=7 JOBS=1 (e.g. "1 2") MODE=hardlink TMPDIR (put it on the file system to
 # measure).  Nothing is deleted before the end (on ext4, trees made right
 # after a large deletion are several times slower: BENCHMARKS.md), except
 # on a tmpfs, which has no such slowness and little room.
@@ -43,18 +44,20 @@ done
 for r in $(seq "$ROUNDS"); do
 	n=0
 	for b in "$@"; do
-			n=$((n + 1))
-		v=$d/v.$n.$r c=$d/c.$n
-		[ "$KIND" = cold ] && c=$d/c.$n.$r
-		"$PYTHON" -m venv --without-pip "$v" || exit 1
-		# shellcheck disable=SC2086
-		/usr/bin/time -f "$n %U %S %e" -a -o "$d/times" env CINSTALL_CACHE_DIR="$c" "$b" install -q -j "$JOBS" \
-			--python "$v/bin/python" --link-mode="$MODE" --strict-link-mode $list > /dev/null ||
-			{ echo "bench/ab.sh: $b install failed" >&2; exit 1; }
-		if [ "$fs" = tmpfs ]; then # no slow re-creation there, and memory is short
-			rm -rf "$v"
-			[ "$KIND" = cold ] && rm -rf "$c"
-		fi
+		n=$((n + 1))
+		for j in $JOBS; do
+			v=$d/v.$n.$j.$r c=$d/c.$n
+			[ "$KIND" = cold ] && c=$d/c.$n.$j.$r
+			"$PYTHON" -m venv --without-pip "$v" || exit 1
+			# shellcheck disable=SC2086
+			/usr/bin/time -f "$n.$j %U %S %e" -a -o "$d/times" env CINSTALL_CACHE_DIR="$c" "$b" install -q -j "$j" \
+				--python "$v/bin/python" --link-mode="$MODE" --strict-link-mode $list > /dev/null ||
+				{ echo "bench/ab.sh: $b install -j$j failed" >&2; exit 1; }
+			if [ "$fs" = tmpfs ]; then # no slow re-creation there, and memory is short
+				rm -rf "$v"
+				[ "$KIND" = cold ] && rm -rf "$c"
+			fi
+		done
 	done
 	if [ "$KIND" = warm ]; then
 		t=$(ls -d "$d"/c.1/v1/wheels/*/tree | head -1)
@@ -66,10 +69,11 @@ for r in $(seq "$ROUNDS"); do
 		[ "$fs" = tmpfs ] && rm -rf "$v"
 	fi
 done
-echo "ab: $KIND, $ROUNDS rounds, -j$JOBS, $MODE, filesystem of $d: $fs"
+echo "ab: $KIND, $ROUNDS rounds, -j $JOBS, $MODE, filesystem of $d: $fs"
 awk 'function med(s,   a, k, i, j, t) { k = split(s, a, " "); for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
 	FILENAME ~ /names$/ { name[$1] = $2; next }
+	{ split($1, p, "."); if (p[1] in name) $1 = name[p[1]] " -j" p[2] }
 	{ c[$1] = c[$1] " " ($2 + $3); w[$1] = w[$1] " " $4; if (!($1 in seen)) { seen[$1] = 1; order[++m] = $1 } }
-	END { for (i = 1; i <= m; i++) { k = order[i]; printf "%s: CPU median %.3f s (%s ), wall median %.3f s (%s )\n", (k in name) ? name[k] : k, med(c[k]), c[k], med(w[k]), w[k] } }' \
+	END { for (i = 1; i <= m; i++) { k = order[i]; printf "%s: CPU median %.3f s (%s ), wall median %.3f s (%s )\n", k, med(c[k]), c[k], med(w[k]), w[k] } }' \
 	"$d/names" "$d/times"
