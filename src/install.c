@@ -130,8 +130,8 @@ typedef struct job {
 	/* While placing (else -1): the tree and the scheme directories open,
 	 * so that files are linked by names below them (fewer path components
 	 * for the kernel to walk).  base_fd[BASE_*] is opened by the job's
-	 * thread when it first places a file there (-2: cannot be); the split's
-	 * threads only read it. */
+	 * thread when it first places a file there or before it splits the
+	 * placing (-2: cannot be); the split's threads only read it. */
 	int tree_fd;
 	int base_fd[6];
 	cinstall_sha *sha;        /* reused for generated files and .pyc rows */
@@ -962,25 +962,32 @@ done:
 	return error;
 }
 
+/* Open the base directory `base` for req_names (once; -2: cannot be). */
+static void open_base(install *in, job *j, int base)
+{
+	int *fd = &j->base_fd[base];
+
+	if (*fd == -1 && (*fd = cinstall_sys__open(base_dir(in, j, base), CINSTALL_O_DIRPATH, 0)) < 0)
+		*fd = -2;
+}
+
 /* Name req's files below j->tree_fd and the base directory's descriptor
- * (opened here when `open_base`) where it can; else req keeps the paths. */
-static void req_names(install *in, job *j, const dest *d, cinstall_link_req *req, int open_base)
+ * (opened here when `may_open`) where it can; else req keeps the paths. */
+static void req_names(install *in, job *j, const dest *d, cinstall_link_req *req, int may_open)
 {
 	const char *base = base_dir(in, j, d->base);
 	size_t len = strlen(base);
-	int *fd = &j->base_fd[d->base];
+	int fd;
 
 	if (j->tree_fd >= 0) {
 		req->src_at = j->tree_fd;
 		req->src_name = d->f->path;
 	}
-	if (*fd == -1 && open_base) {
-		*fd = cinstall_sys__open(base, CINSTALL_O_DIRPATH, 0);
-		if (*fd < 0)
-			*fd = -2;
-	}
-	if (*fd >= 0 && !strncmp(req->dst, base, len) && req->dst[len] == '/' && req->dst[len + 1]) {
-		req->dst_at = *fd;
+	if (may_open)
+		open_base(in, j, d->base);
+	fd = j->base_fd[d->base];
+	if (fd >= 0 && !strncmp(req->dst, base, len) && req->dst[len] == '/' && req->dst[len + 1]) {
+		req->dst_at = fd;
 		req->dst_name = req->dst + len + 1;
 	}
 }
@@ -1139,12 +1146,17 @@ static int place_split(install *in, job *j, const unsigned char *par, size_t npa
 		parts[k].par = par;
 		parts[k].end = j->ndests;
 	}
-	/* Equal counts of files, in order. */
-	for (i = 0, k = 0; i < j->ndests; i++)
-		if (par[i] && seen++ == (npar * (k + 1)) / nparts && k + 1 < nparts) {
+	/* Equal counts of files, in order; the parts' directories opened
+	 * before the threads start (they only read j->base_fd). */
+	for (i = 0, k = 0; i < j->ndests; i++) {
+		if (!par[i])
+			continue;
+		open_base(in, j, j->dests[i].base);
+		if (seen++ == (npar * (k + 1)) / nparts && k + 1 < nparts) {
 			parts[k].end = i;
 			parts[++k].first = i;
 		}
+	}
 	for (k = 1; k < nparts; k++)
 		parts[k].started = pthread_create(&parts[k].thread, NULL, place_part_thread, &parts[k]) == 0;
 	cinstall_ctx__log(in->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files placed by %zu threads", j->label, npar, nparts);
