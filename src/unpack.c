@@ -1516,12 +1516,11 @@ static int hash_wheel(cinstall_err *err, const char *wheel, int fd, char key[CIN
 	cinstall_xxh *x = NULL;
 	cinstall_sha *s = NULL;
 	unsigned char *buf = NULL, d[CINSTALL_DIGEST_MAX];
+	uint64_t at = 0;
 	ssize_t n;
 	size_t i, len;
 	int error = 0;
 
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return cinstall_err__errno(err, CINSTALL_EIO, errno, "%s: cannot seek", wheel);
 	if (key && (error = cinstall_xxh__new(&x, err)) < 0)
 		goto done;
 	if (sha_hex && (error = cinstall_sha__new(&s, CINSTALL_HASH_SHA256, err)) < 0)
@@ -1533,15 +1532,20 @@ static int hash_wheel(cinstall_err *err, const char *wheel, int fd, char key[CIN
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-	while ((n = cinstall_sys__read_full(fd, buf, HASH_BLOCK)) > 0) {
+	/* pread: the file offset is left alone, so another thread may read the
+	 * wheel meanwhile (hash_beside). */
+	while ((n = pread(fd, buf, HASH_BLOCK, (off_t)at)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			error = cinstall_err__errno(err, CINSTALL_EIO, errno, "%s: cannot read", wheel);
+			goto done;
+		}
+		at += (uint64_t)n;
 		if (x)
 			cinstall_xxh__update(x, buf, (size_t)n);
 		if (s)
 			cinstall_sha__update(s, buf, (size_t)n);
-	}
-	if (n < 0) {
-		error = cinstall_err__errno(err, CINSTALL_EIO, errno, "%s: cannot read", wheel);
-		goto done;
 	}
 	if (x)
 		cinstall_xxh__final_hex(x, key);
@@ -1554,6 +1558,60 @@ done:
 	free(buf);
 	cinstall_xxh__free(x);
 	cinstall_sha__free(s);
+	return error;
+}
+
+/* The wheel's SHA-256 (for direct_url.json) hashed on a thread of its own
+ * while a large wheel is unpacked with -jN: it is not needed before the
+ * manifest is written. */
+typedef struct hash_beside {
+	pthread_t thread;
+	int started;
+	const char *wheel;
+	int fd;
+	char *sha_hex;
+	cinstall_err err;
+	int error;
+} hash_beside;
+
+static void *hash_beside_thread(void *arg)
+{
+	hash_beside *h = arg;
+
+	h->error = hash_wheel(&h->err, h->wheel, h->fd, NULL, h->sha_hex);
+	return NULL;
+}
+
+/* Hash now, or start hashing beside; hash_beside_join gives the result. */
+static int hash_beside_start(hash_beside *h, cinstall_ctx *ctx, cinstall_err *err, const char *wheel, int fd,
+                             uint64_t size, char *sha_hex)
+{
+	cinstall_err init = CINSTALL_ERR_INIT;
+
+	h->started = 0;
+	h->error = 0;
+	if (ctx->jobs > 1 && (size >= SPLIT_BYTES || ctx->split_min)) { /* as the split (extract) */
+		h->wheel = wheel;
+		h->fd = fd;
+		h->sha_hex = sha_hex;
+		h->err = init;
+		h->started = pthread_create(&h->thread, NULL, hash_beside_thread, h) == 0;
+	}
+	return h->started ? 0 : hash_wheel(err, wheel, fd, NULL, sha_hex);
+}
+
+/* Wait for the hash started beside (if any); `error`: the caller's so far,
+ * which wins over the hash's own. */
+static int hash_beside_join(hash_beside *h, cinstall_err *err, int error)
+{
+	if (!h->started)
+		return error;
+	pthread_join(h->thread, NULL);
+	h->started = 0;
+	if (error >= 0 && h->error < 0) {
+		*err = h->err;
+		error = h->error;
+	}
 	return error;
 }
 
@@ -1898,6 +1956,7 @@ int cinstall_unpack__wheel_use(char **out_entry, cinstall_manifest **out_manifes
 	cinstall_buf entry = CINSTALL_BUF_INIT;
 	const char *wheel = cinstall_path__basename(wheel_path);
 	char key[CINSTALL_XXH_HEX];
+	hash_beside hash;
 	uint64_t size = 0;
 	int fd = -1, r, cached, lookups = 0, error;
 
@@ -1963,11 +2022,12 @@ again:
 		goto done;
 	}
 	memcpy(m->key, key, sizeof(key));
-	if ((error = hash_wheel(err, wheel, fd, NULL, m->wheel_sha256)) < 0)
-		goto done;
 	if ((error = cinstall_cache__work_new(&work, err, ctx, key, 1)) < 0)
 		goto done;
-	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir, !ctx->no_dedupe)) < 0)
+	if ((error = hash_beside_start(&hash, ctx, err, wheel, fd, size, m->wheel_sha256)) < 0)
+		goto done;
+	error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir, !ctx->no_dedupe);
+	if ((error = hash_beside_join(&hash, err, error)) < 0)
 		goto done;
 	/*
 	 * Durability: the MANIFEST is written last and fsynced, with its

@@ -107,6 +107,18 @@ for j in 2 4; do
 		fail "split_j${j}_same_report" "$(diff "$T/rr1" "$T/rr$j" | head -5)"; fi
 done
 
+# The wheel's SHA-256 in direct_url.json (hashed beside the split unpack
+# with -jN, in line with -j1).
+want=$("$PYTHON" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$W")
+for j in 1 2 4; do
+	if grep -q "sha256=$want" "$T"/v$j/lib/python*/site-packages/splitpkg-1.0.dist-info/direct_url.json &&
+		grep -q "^wheel-sha256 $want" "$T"/c$j/v1/wheels/*/MANIFEST; then
+		ok "split_j${j}_wheel_sha256"
+	else
+		fail "split_j${j}_wheel_sha256" "want $want: $(cat "$T"/v$j/lib/python*/site-packages/splitpkg-1.0.dist-info/direct_url.json)"
+	fi
+done
+
 # A bad file late in the wheel: the same message whatever the threads.
 for j in 1 2 4; do
 	"$PYTHON" -m venv --without-pip "$T/b$j"
