@@ -637,6 +637,18 @@ static int plan_file(unpacker *u, split *sp, struct archive_entry *e, const char
 	return 0;
 }
 
+/* An entry's name as stored (UTF-8 in a wheel).  In C.UTF-8 (`utf8_locale`)
+ * libarchive's own form already is that: asking for the UTF-8 form would
+ * convert it to wide characters and back for every entry. */
+static const char *entry_name(struct archive_entry *e, int utf8_locale)
+{
+	const char *p = utf8_locale ? archive_entry_pathname(e) : archive_entry_pathname_utf8(e);
+
+	if (!p)
+		p = utf8_locale ? archive_entry_pathname_utf8(e) : archive_entry_pathname(e);
+	return p;
+}
+
 /* One pass over the archive.  With `sp`, files are only planned (no
  * data read): the split's first pass. */
 static int do_archive(unpacker *u, int wheel_fd, split *sp)
@@ -688,9 +700,7 @@ static int do_archive(unpacker *u, int wheel_fd, split *sp)
 			error = archive_fail(u, a, name, u->entries ? "damaged zip archive" : "not a valid zip archive");
 			goto done;
 		}
-		path = archive_entry_pathname_utf8(e);
-		if (!path)
-			path = archive_entry_pathname(e);
+		path = entry_name(e, utf8 != (locale_t)0);
 		if (!path) {
 			error = fail_entry(u, CINSTALL_EBADWHEEL, NULL, "entry %llu has no name",
 			                   (unsigned long long)u->entries + 1);
@@ -868,9 +878,7 @@ static int run_part(part *pt)
 		if (i < pt->first || sp->file_of[i] == NO_FILE)
 			continue;
 		f = &t.files[sp->file_of[i]];
-		path = archive_entry_pathname_utf8(e);
-		if (!path)
-			path = archive_entry_pathname(e);
+		path = entry_name(e, sp->utf8 != (locale_t)0);
 		if (!path || strcmp(path, f->path)) {
 			error = fail_entry(&t, CINSTALL_EBADWHEEL, f->path, "entry %zu changed between reads", i + 1);
 			goto done;
