@@ -1068,7 +1068,7 @@ static int dedupe_run(uint64_t *out_saved, uint64_t *out_sealed, cinstall_err *e
 		cinstall_buf__truncate(&obj, base);
 		if (cinstall_buf__printf(&obj, "%.2s", xh) < 0)
 			goto oom;
-		xx = (unsigned int)strtoul(obj.ptr + base, NULL, 16) & 0xff;
+		xx = f->xxh3[0]; /* objects/<xx>: the digest's first byte */
 		if (made[xx / 8] & (1u << (xx % 8)))
 			;
 		else if (mkdirat(objfd, obj.ptr + base, 0755) == 0 || errno == EEXIST)
