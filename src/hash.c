@@ -4,14 +4,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * SHA-2 through libcrypto's own SHA256_* and SHA512_* functions, not EVP:
+ * with OpenSSL 3 the first EVP digest of a process loads openssl.cnf and
+ * activates the default provider, which registers every algorithm it has
+ * (about 1 ms and 2 MiB of resident memory, measured: more than a warm
+ * install of a small wheel takes).  The direct functions run the same
+ * assembly (SHA-NI where the CPU has it) and touch nothing global.  OpenSSL
+ * 3 marks them deprecated in favour of EVP; a libcrypto built without them
+ * (no-deprecated), or `make CFLAGS+=-DCINSTALL_SHA_EVP` (say, for a FIPS
+ * provider), takes the EVP path below instead.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/opensslconf.h>
+#if !defined(CINSTALL_SHA_EVP) && defined(OPENSSL_NO_DEPRECATED_3_0)
+#define CINSTALL_SHA_EVP 1
+#endif
 #include <openssl/evp.h>
+#ifndef CINSTALL_SHA_EVP
+#include <openssl/sha.h>
+#endif
 
 #define XXH_INLINE_ALL
 #include "xxhash/xxhash.h"
 
 struct cinstall_sha {
+#ifdef CINSTALL_SHA_EVP
 	EVP_MD_CTX *md;
-	cinstall_hash_algo algo; /* the digest `md` holds, once `ready` */
+#else
+	union {
+		SHA256_CTX s256;
+		SHA512_CTX s512;               /* also SHA-384's */
+	} u;
+#endif
+	cinstall_hash_algo algo; /* the digest in progress, once `ready` */
 	int ready;
 };
 
@@ -50,6 +76,7 @@ size_t cinstall_hash__digest_len(cinstall_hash_algo algo)
 	}
 }
 
+#ifdef CINSTALL_SHA_EVP
 static const EVP_MD *md_of(cinstall_hash_algo algo)
 {
 	switch (algo) {
@@ -58,16 +85,21 @@ static const EVP_MD *md_of(cinstall_hash_algo algo)
 	default: return EVP_sha256();
 	}
 }
+#endif
 
 int cinstall_sha__new(cinstall_sha **out, cinstall_hash_algo algo, cinstall_err *err)
 {
 	cinstall_sha *s = calloc(1, sizeof(*s));
 
 	*out = NULL;
-	if (!s || !(s->md = EVP_MD_CTX_new())) {
+	if (!s)
+		return cinstall_err__oom(err);
+#ifdef CINSTALL_SHA_EVP
+	if (!(s->md = EVP_MD_CTX_new())) {
 		free(s);
 		return cinstall_err__oom(err);
 	}
+#endif
 	if (cinstall_sha__reset(s, algo, err) < 0) {
 		cinstall_sha__free(s);
 		return err ? err->code : CINSTALL_ERROR;
@@ -77,16 +109,28 @@ int cinstall_sha__new(cinstall_sha **out, cinstall_hash_algo algo, cinstall_err 
 }
 
 /*
- * With OpenSSL 3, initialising with EVP_sha256() fetches the implementation
- * anew each time (thousands of instructions, more than hashing a small
- * file); re-initialising with no type keeps the one the context holds.
+ * EVP: with OpenSSL 3, initialising with EVP_sha256() fetches the
+ * implementation anew each time (thousands of instructions, more than
+ * hashing a small file); re-initialising with no type keeps the one the
+ * context holds.
  */
 int cinstall_sha__reset(cinstall_sha *s, cinstall_hash_algo algo, cinstall_err *err)
 {
+	int ok;
+#ifdef CINSTALL_SHA_EVP
 	const EVP_MD *type = (s->ready && s->algo == algo) ? NULL : md_of(algo);
 
 	s->ready = 0;
-	if (EVP_DigestInit_ex(s->md, type, NULL) != 1)
+	ok = EVP_DigestInit_ex(s->md, type, NULL) == 1;
+#else
+	s->ready = 0;
+	switch (algo) {
+	case CINSTALL_HASH_SHA384: ok = SHA384_Init(&s->u.s512) == 1; break;
+	case CINSTALL_HASH_SHA512: ok = SHA512_Init(&s->u.s512) == 1; break;
+	default: ok = SHA256_Init(&s->u.s256) == 1; break;
+	}
+#endif
+	if (!ok)
 		return cinstall_err__set(err, CINSTALL_ERROR, 0, "cannot initialise %s",
 		                         cinstall_hash__algo_name(algo));
 	s->algo = algo;
@@ -96,22 +140,43 @@ int cinstall_sha__reset(cinstall_sha *s, cinstall_hash_algo algo, cinstall_err *
 
 void cinstall_sha__update(cinstall_sha *s, const void *data, size_t len)
 {
+#ifdef CINSTALL_SHA_EVP
 	EVP_DigestUpdate(s->md, data, len);
+#else
+	if (s->algo == CINSTALL_HASH_SHA384)
+		SHA384_Update(&s->u.s512, data, len);
+	else if (s->algo == CINSTALL_HASH_SHA512)
+		SHA512_Update(&s->u.s512, data, len);
+	else
+		SHA256_Update(&s->u.s256, data, len);
+#endif
 }
 
 size_t cinstall_sha__final(cinstall_sha *s, unsigned char *out)
 {
+#ifdef CINSTALL_SHA_EVP
 	unsigned int len = 0;
 
 	EVP_DigestFinal_ex(s->md, out, &len);
 	return len;
+#else
+	if (s->algo == CINSTALL_HASH_SHA384)
+		SHA384_Final(out, &s->u.s512);
+	else if (s->algo == CINSTALL_HASH_SHA512)
+		SHA512_Final(out, &s->u.s512);
+	else
+		SHA256_Final(out, &s->u.s256);
+	return cinstall_hash__digest_len(s->algo);
+#endif
 }
 
 void cinstall_sha__free(cinstall_sha *s)
 {
 	if (!s)
 		return;
+#ifdef CINSTALL_SHA_EVP
 	EVP_MD_CTX_free(s->md);
+#endif
 	free(s);
 }
 

@@ -26,7 +26,8 @@ cinstall_hash_algo cinstall_hash__algo(const char *name);
 const char *cinstall_hash__algo_name(cinstall_hash_algo algo);
 size_t cinstall_hash__digest_len(cinstall_hash_algo algo);
 
-/* A SHA-2 digest in progress (opaque; wraps an EVP_MD_CTX). */
+/* A SHA-2 digest in progress (opaque; libcrypto's SHA256_CTX or SHA512_CTX,
+ * or an EVP_MD_CTX: see hash.c). */
 typedef struct cinstall_sha cinstall_sha;
 
 int cinstall_sha__new(cinstall_sha **out, cinstall_hash_algo algo, cinstall_err *err);

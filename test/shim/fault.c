@@ -179,15 +179,17 @@ static int inject_fd(const char *call, int fd)
  * (in out), so that FAULT_MATCH sees whole paths. */
 static const char *at_path(const char *call, int d, const char *p, char *out, size_t cap)
 {
-	size_t n;
+	size_t n, len;
 
 	if (!p || p[0] == '/' || d == AT_FDCWD || !wants(call))
 		return p;
 	fd_path(d, out, cap);
 	n = strlen(out);
-	if (!n || n + 1 + strlen(p) >= cap)
+	len = strlen(p);
+	if (!n || n + 1 + len >= cap)
 		return p;
-	snprintf(out + n, cap - n, "/%s", p);
+	out[n] = '/';
+	memcpy(out + n + 1, p, len + 1);
 	return out;
 }
 

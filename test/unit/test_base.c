@@ -146,7 +146,8 @@ static void test_hash__sha256_b64(void)
 }
 
 /* A reset context gives the same digests as a new one, also after a switch
- * of algorithm and back (the context keeps the fetched implementation). */
+ * of algorithm and back (with EVP, the context keeps the fetched
+ * implementation).  test_base_evp runs these over the EVP path of hash.c. */
 static void test_hash__reset_reuses_and_switches(void)
 {
 	cinstall_sha *s = NULL;
@@ -167,6 +168,11 @@ static void test_hash__reset_reuses_and_switches(void)
 		cinstall_sha__update(s, "abc", 3);
 		CHECK_INT(cinstall_sha__final(s, d), 64);
 		CHECK(d[0] == 0xdd && d[1] == 0xaf && d[63] == 0x9f);
+		CHECK_INT(cinstall_sha__reset(s, CINSTALL_HASH_SHA384, &err), 0);
+		cinstall_sha__update(s, "a", 1);
+		cinstall_sha__update(s, "bc", 2);
+		CHECK_INT(cinstall_sha__final(s, d), 48);
+		CHECK(d[0] == 0xcb && d[1] == 0x00 && d[47] == 0xa7);
 	}
 	cinstall_sha__free(s);
 }
