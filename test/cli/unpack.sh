@@ -61,6 +61,26 @@ done < "$FIXTURES/hostile.tsv"
 [ "$(tree_digest "$C")" = "$before" ] && ok unpack_hostile_cache_unchanged || fail unpack_hostile_cache_unchanged "the cache changed"
 no_leftovers unpack_hostile_no_leftovers
 
+# The same fixtures through a split unpack (-j2, split down to one file per
+# thread: a first pass, then a reader per thread): the same exit code and
+# the same message as on one thread, and the cache unchanged.
+nsame=0
+while IFS='	' read -r w code re opts; do
+	# shellcheck disable=SC2086
+	out1=$("$CINSTALL" unpack -j1 $opts "$FIXTURES/hostile/$w" 2>&1); rc1=$?
+	# shellcheck disable=SC2086
+	out2=$(CINSTALL_SPLIT_MIN=1 "$CINSTALL" unpack -j2 $opts "$FIXTURES/hostile/$w" 2>&1); rc2=$?
+	if [ "$rc1" != "$rc2" ] || [ "$out1" != "$out2" ]; then
+		fail "unpack_hostile_split_same_$w" "-j1: exit $rc1: $out1 / split -j2: exit $rc2: $out2"
+	else
+		nsame=$((nsame + 1))
+	fi
+done < "$FIXTURES/hostile.tsv"
+[ "$nsame" -eq "$nh" ] && ok "unpack_hostile_split_same_$nsame"
+[ "$(tree_digest "$C")" = "$before" ] && ok unpack_hostile_split_cache_unchanged ||
+	fail unpack_hostile_split_cache_unchanged "the cache changed"
+no_leftovers unpack_hostile_split_no_leftovers
+
 # A disk filling up mid-unpack: an I/O error, and the cache as it was.
 # (The first file written is entry_points.txt: eppkg's modules hold the
 # bytes of simple's, already objects of the cache, so they are links.)
