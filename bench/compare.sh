@@ -155,7 +155,10 @@ for whl in sys.argv[1:]:
     try:
         with WheelFile.open(whl) as src:
             scheme = dict(paths)
-            scheme["headers"] = os.path.join(paths["include"], src.distribution)
+            # pip's headers scheme in a venv (sysconfig's "include" is the
+            # base interpreter's, outside the venv)
+            scheme["headers"] = os.path.join(sys.prefix, "include", "site",
+                                             "python%d.%d" % sys.version_info[:2], src.distribution)
             dest = SchemeDictionaryDestination(scheme, interpreter=sys.executable,
                                                script_kind=get_launcher_kind(),
                                                bytecode_optimization_levels=[])
