@@ -149,6 +149,7 @@ demo: all
 	$(Q)sh examples/demo.sh
 
 bench: all
+	$(Q)sh .ci/deps.sh bench
 	$(Q)sh bench/run.sh
 
 style:

@@ -1,5 +1,5 @@
 #!/bin/sh
-# .ci/deps.sh [demo|test] - make sure the Debian packages cinstall needs are
+# .ci/deps.sh [demo|test|bench] - make sure the Debian packages cinstall needs are
 # installed.  As root, installs what is missing with apt-get; otherwise
 # prints the exact apt-get line to run and fails.
 set -u
@@ -12,6 +12,12 @@ if [ "$what" = test ]; then
 	# clang for libFuzzer.
 	pkgs="$pkgs python3-installer python3-pip-whl python3-setuptools-whl python3-wheel-whl \
 libarchive-tools xfsprogs exfatprogs exfat-fuse mandoc clang valgrind util-linux time"
+elif [ "$what" = bench ]; then
+	# `make bench`: the peers (pip's wheel, pypa/installer), the baselines
+	# (bsdtar, cp, reflinks on an XFS loop mount), /usr/bin/time for peak
+	# RSS, gnuplot for the chart.
+	pkgs="$pkgs python3-installer python3-pip-whl python3-setuptools-whl python3-wheel-whl \
+libarchive-tools xfsprogs util-linux time gnuplot-nox"
 else
 	pkgs="$pkgs python3-pip-whl python3-setuptools-whl python3-wheel-whl"
 fi
