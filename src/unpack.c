@@ -17,8 +17,9 @@
  * Large wheels are split over the context's idle threads: a first pass
  * over the headers checks the entries and creates the directories, then
  * each thread writes a contiguous run of files through its own reader
- * (do_split).  Any failure unpacks the wheel again on one thread, so that
- * errors do not depend on the threads.
+ * (do_split), a streaming one that holds no central directory.  Any
+ * failure unpacks the wheel again on one thread, so that errors do not
+ * depend on the threads.
  *
  * Files up to SHARE_MAX that the cache may share are read whole and
  * hashed before anything is created: bytes seen earlier in the wheel, or
@@ -27,8 +28,9 @@
  * after RECORD is checked (cinstall_cache__dedupe_paths).
  *
  * Memory, per file of the wheel: the manifest entry (72 bytes and the
- * path) and libarchive's central directory entry (~144 bytes, one copy
- * per thread of a split), freed with the archive before RECORD is read.
+ * path) and libarchive's central directory entry (~144 bytes, in the one
+ * seekable reader: the single pass, or a split's first pass), freed with
+ * the archive before RECORD is read.
  */
 #include "unpack.h"
 
@@ -439,10 +441,10 @@ static int may_share(const char *path, uint64_t size)
  * it on copies of the unpacker with their own of those.  With a sharer, a
  * small file is read whole first: when its bytes are already an object of
  * the cache, the file is a link to it, never written. */
-static int write_file(unpacker *u, struct archive *a, struct archive_entry *e, cinstall_manifest_file *f)
+static int write_file(unpacker *u, struct archive *a, cinstall_manifest_file *f)
 {
 	const char *path = f->path;
-	uint64_t declared = (uint64_t)archive_entry_size(e), written = 0;
+	uint64_t declared = f->size, written = 0; /* as add_file took it from the central directory */
 	unsigned char digest[CINSTALL_DIGEST_MAX];
 	const void *buf;
 	size_t size;
@@ -565,7 +567,7 @@ static int do_file(unpacker *u, struct archive *a, struct archive_entry *e, cons
 {
 	int error = add_file(u, e, path);
 
-	return error < 0 ? error : write_file(u, a, e, &u->files[u->nfiles - 1]);
+	return error < 0 ? error : write_file(u, a, &u->files[u->nfiles - 1]);
 }
 
 static int check_limits(unpacker *u, const char *path, struct archive_entry *e)
@@ -699,8 +701,13 @@ static la_int64_t pr_seek(struct archive *a, void *data, la_int64_t offset, int 
 }
 
 /* A zip reader over the wheel on `fd` (u->wheel_size bytes) into *out, to
- * be freed with reader_close also when this fails. */
-static int reader_open(unpacker *u, preader *pr, int fd, struct archive **out)
+ * be freed with reader_close also when this fails.  Seekable: the central
+ * directory first (libarchive keeps ~144 bytes an entry of it), the
+ * entries as it lists them.  Streaming (`streaming`): the local headers
+ * one after the other, no central directory held, so no permissions and
+ * no size for an entry whose sizes follow its data: for the parts of a
+ * split, which take those from the first pass. */
+static int reader_open(unpacker *u, preader *pr, int fd, int streaming, struct archive **out)
 {
 	struct archive *a;
 
@@ -709,11 +716,12 @@ static int reader_open(unpacker *u, preader *pr, int fd, struct archive **out)
 	pr->size = (int64_t)u->wheel_size;
 	if (!(pr->buf = malloc(READ_BLOCK)) || !(*out = a = archive_read_new()))
 		return cinstall_err__oom(u->err);
-	if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK)
+	if ((streaming ? archive_read_support_format_zip_streamable(a) : archive_read_support_format_zip_seekable(a)) !=
+	    ARCHIVE_OK)
 		return archive_fail(u, a, NULL, "cannot set up the zip reader");
 	if (archive_read_set_callback_data(a, pr) != ARCHIVE_OK || archive_read_set_read_callback(a, pr_read) != ARCHIVE_OK ||
 	    archive_read_set_skip_callback(a, pr_skip) != ARCHIVE_OK ||
-	    archive_read_set_seek_callback(a, pr_seek) != ARCHIVE_OK || archive_read_open1(a) != ARCHIVE_OK)
+	    (!streaming && archive_read_set_seek_callback(a, pr_seek) != ARCHIVE_OK) || archive_read_open1(a) != ARCHIVE_OK)
 		return archive_fail(u, a, NULL, "not a valid zip archive");
 	return 0;
 }
@@ -747,7 +755,7 @@ static int do_archive(unpacker *u, int wheel_fd, split *sp)
 	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	if (utf8)
 		saved = uselocale(utf8);
-	if ((error = reader_open(u, &pr, wheel_fd, &a)) < 0)
+	if ((error = reader_open(u, &pr, wheel_fd, 0, &a)) < 0)
 		goto done;
 	for (;;) {
 		r = archive_read_next_header(a, &e);
@@ -823,6 +831,7 @@ typedef struct part {
 	int error;
 	int started;                       /* on a thread of its own */
 	uint64_t saved, obj_mtime;         /* see unpacker */
+	int seekable;                      /* read through a seekable reader (see read_part) */
 	pthread_t thread;
 } part;
 
@@ -833,21 +842,70 @@ static int part_failed(part *pt, int error)
 	return pt->error;
 }
 
+/* Read up to entry pt->end with a reader of the given kind, writing the
+ * files of entries [first, end).  1 when a streaming reader would have to
+ * inflate an entry only to pass over it (its sizes follow its data): the
+ * caller then starts again with a seekable reader, nothing written yet. */
+static int read_part(part *pt, unpacker *t, int streaming)
+{
+	split *sp = pt->sp;
+	preader pr;
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	size_t i;
+	int error = 0;
+
+	if ((error = reader_open(t, &pr, sp->fd, streaming, &a)) < 0)
+		goto done;
+	for (i = 0; i < pt->end; i++) {
+		cinstall_manifest_file *f;
+		const char *path;
+
+		if (__atomic_load_n(&sp->stop, __ATOMIC_RELAXED)) {
+			error = CINSTALL_ERROR; /* another part failed */
+			goto done;
+		}
+		if (archive_read_next_header(a, &e) != ARCHIVE_OK) {
+			error = archive_fail(t, a, NULL, "damaged zip archive");
+			goto done;
+		}
+		if (i < pt->first && streaming && !archive_entry_size_is_set(e)) {
+			error = 1;
+			goto done;
+		}
+		if (sp->file_of[i] == NO_FILE)
+			continue;
+		/* The local headers the streaming reader reads are checked against
+		 * the central directory by libzip (zipcheck), but entries are still
+		 * matched by name: a local header the central directory does not
+		 * list would shift them. */
+		f = &t->files[sp->file_of[i]];
+		path = entry_name(e, sp->utf8 != (locale_t)0);
+		if (!path || strcmp(path, f->path)) {
+			error = fail_entry(t, CINSTALL_EBADWHEEL, f->path, "entry %zu changed between reads", i + 1);
+			goto done;
+		}
+		if (i >= pt->first && (error = write_file(t, a, f)) < 0)
+			goto done;
+	}
+done:
+	reader_close(&pr, a);
+	return error;
+}
+
 /* Write the files of entries [first, end).  Any failure stops every part:
  * the wheel is then unpacked again on one thread, which reports what a
- * single thread reports (so messages do not depend on the threads). */
+ * single thread reports (so messages do not depend on the threads).
+ * The parts read through streaming readers, which hold no copy of the
+ * central directory (the first pass's is freed by then): at -j2, 5.8 MB
+ * less at 20,000 files, and no part parses it again before it starts. */
 static int run_part(part *pt)
 {
 	split *sp = pt->sp;
 	unpacker t = *sp->u;               /* the tree, the files; our own err and hashes */
-	preader pr;
-	struct archive *a = NULL;
-	struct archive_entry *e;
 	locale_t saved = (locale_t)0;
-	size_t i;
 	int error = 0;
 
-	memset(&pr, 0, sizeof(pr));
 	t.err = &pt->err;
 	t.sha = NULL;
 	t.xxh = NULL;
@@ -863,33 +921,12 @@ static int run_part(part *pt)
 	if (sp->utf8)
 		saved = uselocale(sp->utf8);
 	if ((error = cinstall_sha__new(&t.sha, CINSTALL_HASH_SHA256, t.err)) < 0 ||
-	    (error = cinstall_xxh__new(&t.xxh, t.err)) < 0 || (error = reader_open(&t, &pr, sp->fd, &a)) < 0)
+	    (error = cinstall_xxh__new(&t.xxh, t.err)) < 0)
 		goto done;
-	for (i = 0; i < pt->end; i++) {
-		cinstall_manifest_file *f;
-		const char *path;
-
-		if (__atomic_load_n(&sp->stop, __ATOMIC_RELAXED)) {
-			error = CINSTALL_ERROR; /* another part failed */
-			goto done;
-		}
-		if (archive_read_next_header(a, &e) != ARCHIVE_OK) {
-			error = archive_fail(&t, a, NULL, "damaged zip archive");
-			goto done;
-		}
-		if (i < pt->first || sp->file_of[i] == NO_FILE)
-			continue;
-		f = &t.files[sp->file_of[i]];
-		path = entry_name(e, sp->utf8 != (locale_t)0);
-		if (!path || strcmp(path, f->path)) {
-			error = fail_entry(&t, CINSTALL_EBADWHEEL, f->path, "entry %zu changed between reads", i + 1);
-			goto done;
-		}
-		if ((error = write_file(&t, a, e, f)) < 0)
-			goto done;
-	}
+	error = read_part(pt, &t, 1);
+	if (error == 1 && (pt->seekable = 1))
+		error = read_part(pt, &t, 0);
 done:
-	reader_close(&pr, a);
 	free(t.data);
 	cinstall_cache__sharer_free(t.sharer);
 	cinstall_sha__free(t.sha);
@@ -990,13 +1027,18 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 			run_part(&parts[k]); /* no thread for it */
 	}
 	u->same = sp.same;
-	for (k = 0; k < nparts; k++) {
+	for (k = 0, i = 0; k < nparts; k++) {
+		i += (size_t)parts[k].seekable;
 		if (!error)
 			error = parts[k].error;
 		u->saved += parts[k].saved;
 		if (parts[k].obj_mtime > u->obj_mtime)
 			u->obj_mtime = parts[k].obj_mtime;
 	}
+	if (i)
+		cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG,
+		                  "%s: %zu of %zu parts read through a seekable reader (entries whose sizes follow "
+		                  "their data)", u->wheel, i, nparts);
 	if (error < 0)
 		cinstall_err__set(u->err, error, 0, "%s: split unpack failed", u->wheel);
 done:
@@ -1729,6 +1771,8 @@ static int extract(unpacker *u, int fd, const char *tree)
 		if (error < 0) {
 			/* Again on one thread, from scratch: the error it meets first
 			 * is the one a single thread reports. */
+			cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG, "%s: split unpack failed, again on one thread",
+			                  u->wheel);
 			cinstall_err__clear(u->err);
 			if ((error = unpacker_restart(u, tree)) == 0)
 				error = do_archive(u, fd, NULL);

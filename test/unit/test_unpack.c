@@ -427,6 +427,8 @@ static void test_unpack__missing_and_bad_arguments(void)
 typedef struct splitlog {
 	int splits;
 	int places;               /* split placements */
+	int fallbacks;            /* split unpacks that failed and ran again on one thread */
+	int seekable;             /* split unpacks with parts read through seekable readers */
 	char warnings[8192];
 } splitlog;
 
@@ -439,6 +441,10 @@ static void split_log_cb(cinstall_log_level level, const char *message, void *pa
 		l->splits++;
 	if (strstr(message, "placed by"))
 		l->places++;
+	if (strstr(message, "again on one thread"))
+		l->fallbacks++;
+	if (strstr(message, "through a seekable reader"))
+		l->seekable++;
 	if (level <= CINSTALL_LOG_WARNING)
 		snprintf(l->warnings + len, sizeof(l->warnings) - len, "%s\n", message);
 }
@@ -504,6 +510,11 @@ static void same_split(const char *wheel, unsigned int jobs, int *splits)
 	CHECK(l1.splits == 0);
 	*splits += ln.splits;
 	if (r1 == 0 && rn == 0) {
+		/* A good wheel is not unpacked twice: the parts' readers (streaming,
+		 * or seekable where they must be) read it. */
+		if (ln.fallbacks)
+			th_fail(__FILE__, __LINE__, "%s, %u threads: the split failed, unpacked again on one thread", base,
+			        jobs);
 		manifest_text(&t1, m1, d1);
 		manifest_text(&tn, mn, dn);
 		CHECK(t1.len > 0);
@@ -552,6 +563,29 @@ static void test_unpack__split_same_as_one_thread(void)
 	CHECK(wheels > 60);
 	if (splits < wheels / 2)
 		th_fail(__FILE__, __LINE__, "only %d of %d unpacks were split", splits, wheels);
+}
+
+/* A wheel whose entries have their sizes after their data (bit 3, as
+ * written to a pipe): the parts after the first cannot pass over entries
+ * with a streaming reader, and read through seekable ones; the first part
+ * streams them.  No fallback to one thread, the same manifest. */
+static void test_unpack__split_data_descriptors(void)
+{
+	splitlog l;
+	cinstall_ctx *ctx = split_ctx(&l, 2, 1);
+	cinstall_err err = CINSTALL_ERR_INIT;
+	cinstall_manifest *m = NULL;
+	int splits = 0;
+
+	CHECK_INT(cinstall_unpack__to_dir(&m, ctx, &err, fixture("streamed-1.0-py3-none-any.whl"), "streamed"), 0);
+	CHECK_INT(l.splits, 1);
+	CHECK_INT(l.fallbacks, 0);
+	CHECK_INT(l.seekable, 1);
+	CHECK(m != NULL && m->nfiles == 12);
+	cinstall_manifest__free(m);
+	cinstall_ctx_free(ctx);
+	same_split(fixture("streamed-1.0-py3-none-any.whl"), 4, &splits);
+	CHECK_INT(splits, 1);
 }
 
 /* Threads unpacking other wheels are not taken: with every job busy, a
@@ -657,6 +691,7 @@ static const cinstall_test tests[] = {
 	TEST(test_unpack__same_wheel_two_names_one_entry),
 	TEST(test_unpack__missing_and_bad_arguments),
 	TEST(test_unpack__split_same_as_one_thread),
+	TEST(test_unpack__split_data_descriptors),
 	TEST(test_unpack__split_only_spare_threads),
 	TEST(test_unpack__split_place_same_as_one_thread),
 	{ NULL, NULL }
