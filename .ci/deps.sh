@@ -17,7 +17,7 @@ elif [ "$what" = bench ]; then
 	# (bsdtar, cp, reflinks on an XFS loop mount), /usr/bin/time for peak
 	# RSS, gnuplot for the chart.
 	pkgs="$pkgs python3-installer python3-pip-whl python3-setuptools-whl python3-wheel-whl \
-libarchive-tools xfsprogs util-linux time gnuplot-nox"
+libarchive-tools openssl xfsprogs util-linux time gnuplot-nox"
 else
 	pkgs="$pkgs python3-pip-whl python3-setuptools-whl python3-wheel-whl"
 fi

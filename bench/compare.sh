@@ -23,6 +23,10 @@
 #              the rounds; clone runs on an XFS loop mount (root only)
 #   bsdtar -xf of each wheel, cp -al / cp -r of the installed site-packages,
 #              cp -r --reflink=always of it on the XFS mount
+#   bsdtar -xf of each wheel, then every file RECORD hashes checked against
+#              it with one `openssl dgst -sha256` (the least a verified
+#              extraction costs; bench/record_digests.py, untimed, turns
+#              RECORD into openssl's output)
 # Nothing is deleted between runs: on ext4 a tree re-created right after a
 # large deletion is several times slower for ~30 s, so every run writes a
 # new directory and all of them are deleted at the end.
@@ -51,6 +55,7 @@ SHARED=$top/../shared/wheels
 die() { echo "bench/compare.sh: $*" >&2; exit 1; }
 [ -x "$CINSTALL" ] || die "$CINSTALL is missing; run 'make' first"
 command -v bsdtar > /dev/null || die "bsdtar is missing (libarchive-tools)"
+command -v openssl > /dev/null || die "openssl is missing (openssl)"
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (time)"
 pipw=$(ls /usr/share/python-wheels/pip-*.whl 2>/dev/null | head -1)
 if [ "$PEERS" = 1 ]; then
@@ -202,6 +207,7 @@ for w in open(sys.argv[1]).read().split():
     with zipfile.ZipFile(w) as z:
         n += sum(1 for i in z.infolist() if not i.is_dir())
 print(n)' "$T/set.$s" > "$T/files.$s"
+	$PYTHON "$top/bench/record_digests.py" "$T/digests.$s" $(cat "$T/set.$s") || die "cannot read RECORD of $s"
 	CINSTALL_CACHE_DIR=$T/warm.$s "$CINSTALL" unpack -q $(cat "$T/set.$s") > /dev/null || die "cinstall unpack failed on $s"
 	newvenv "$T/ref.$s"
 	CINSTALL_CACHE_DIR=$T/warm.$s "$CINSTALL" --python "$T/ref.$s" -q --link-mode=copy $(cat "$T/set.$s") ||
@@ -222,7 +228,7 @@ for m in $MODES; do
 	done
 done
 [ -n "$MNT" ] && contenders="$contenders cold-clone-j$JOBS warm-clone-j$JOBS"
-contenders="$contenders bsdtar cp-al cp-r"
+contenders="$contenders bsdtar bsdtar-record cp-al cp-r"
 [ -n "$MNT" ] && contenders="$contenders cp-reflink"
 ncont=$(echo $contenders | wc -w)
 
@@ -253,6 +259,11 @@ run_one() { # SET CONTENDER
 		printf '%s\n' $wheels > "$T/bsdtar.list"
 		timed "$c" "$s" sh -c 'i=0; while read -r w; do i=$((i + 1)); mkdir "$1/$i" && bsdtar -xf "$w" -C "$1/$i" || exit 1; done < "$2"' \
 			sh "$dst" "$T/bsdtar.list" ;;
+	bsdtar-record) mkdir "$dst"
+		printf '%s\n' $wheels > "$T/bsdtar.list"
+		timed "$c" "$s" sh -c 'i=0; while read -r w; do i=$((i + 1)); mkdir "$1/$i" && bsdtar -xf "$w" -C "$1/$i" || exit 1; done < "$2"
+			cd "$1" && xargs -0 -r openssl dgst -sha256 -r < "$3.list" | cmp -s - "$3.expected"' \
+			sh "$dst" "$T/bsdtar.list" "$T/digests.$s" ;;
 	cp-al) timed "$c" "$s" cp -al "$(sitep "$T/ref.$s")" "$dst" ;;
 	cp-r) timed "$c" "$s" cp -r "$(sitep "$T/ref.$s")" "$dst" ;;
 	cp-reflink) timed "$c" "$s" cp -r --reflink=always "$MNT/ref.$s" "$dst" ;;
@@ -303,6 +314,7 @@ def base_of(c):
     return None
 names = {"pip": "pip install --no-deps --no-index --no-compile", "installer": "pypa/installer API, one process",
          "uv": "uv pip install --no-deps --offline", "bsdtar": "bsdtar -xf loop (extraction only)",
+         "bsdtar-record": "bsdtar -xf loop + RECORD checked (openssl)",
          "cp-al": "cp -al of the installed tree", "cp-r": "cp -r of the installed tree",
          "cp-reflink": "cp -r --reflink=always (XFS)"}
 def label(c):
@@ -350,12 +362,18 @@ for s in sets:
         chk("%s, cold -j1: %.2fx the bsdtar loop (target at most 1.0x)" % (s, m1 / b), m1 <= b)
     if mn and b and jobs != "1":
         chk("%s, cold -j%s: %.2fx the bsdtar loop (target at most 0.6x)" % (s, jobs, mn / b), mn <= 0.6 * b)
+    v = med(s, "bsdtar-record")
+    if m1 and v:
+        chk("%s, cold -j1: %.2fx the bsdtar loop with RECORD checked (target at most 1.0x)" % (s, m1 / v), m1 <= v)
+    if mn and v and jobs != "1":
+        chk("%s, cold -j%s: %.2fx the bsdtar loop with RECORD checked (target at most 0.6x)" % (s, jobs, mn / v),
+            mn <= 0.6 * v)
 rss = max((r for v in times.values() for _, r in v), default=0)
 crss = max((r for (s, c), v in times.items() if c.startswith(("cold", "warm")) for _, r in v), default=0)
 chk("peak RSS of cinstall %.1f MiB (target under 16 MiB)" % (crss / 1024), crss < 16 * 1024)
 # Data for the chart: one line per contender, median seconds by files.
 plot = ["pip", "installer", "uv", "cold-hardlink-j1", "cold-hardlink-j" + jobs, "warm-hardlink-j" + jobs,
-        "warm-copy-j" + jobs, "bsdtar", "cp-al", "cp-r"]
+        "warm-copy-j" + jobs, "bsdtar", "bsdtar-record", "cp-al", "cp-r"]
 plot = [c for c in plot if any((s, c) in times for s in sets)]
 with open(out + ".dat", "w") as f:
     f.write("# files " + " ".join(plot) + "\n")

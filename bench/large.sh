@@ -14,6 +14,11 @@
 # Contenders, each into a new directory (nothing is deleted until the end:
 # see "Nothing deleted between runs" in BENCHMARKS.md):
 #   bsdtar -xf              extraction only (CRC-32, no hashing)
+#   bsdtar -xf + RECORD     the same, then every file RECORD hashes checked
+#                           against it (`openssl dgst -sha256` over all of
+#                           them, one process; RECORD's digests turned into
+#                           its output by bench/record_digests.py, untimed):
+#                           the least a verified extraction costs
 #   cinstall unpack -j1/-jN the wheel into an empty cache, every file checked
 #                           against RECORD (sha256 + size) and hashed for the
 #                           manifest (XXH3), deduplicated into v1/objects
@@ -36,6 +41,7 @@ OLD=${OLD:-}
 
 [ -x "$CINSTALL" ] || { echo "bench/large.sh: build first ($CINSTALL missing)" >&2; exit 1; }
 command -v bsdtar > /dev/null || { echo "bench/large.sh: bsdtar missing (apt-get install libarchive-tools)" >&2; exit 1; }
+command -v openssl > /dev/null || { echo "bench/large.sh: openssl missing (apt-get install openssl)" >&2; exit 1; }
 "$PYTHON" -c 'import venv' 2> /dev/null || { echo "bench/large.sh: $PYTHON cannot make venvs" >&2; exit 1; }
 
 mkdir -p "$CORPUS"
@@ -62,14 +68,15 @@ timed() {
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >> "$work/t.$name"
 }
 
-echo "large: one wheel, cold, $MODE, -j1 and -j$JOBS against bsdtar -xf; $ROUNDS rounds, median (spread)"
+echo "large: one wheel, cold, $MODE, -j1 and -j$JOBS against bsdtar -xf (and with RECORD checked); $ROUNDS rounds, median (spread)"
 echo "filesystem of $work: $(stat -f -c %T "$work")"
 echo
-echo "| wheel | contender | median | spread | ratio to bsdtar | files/s |"
-echo "|---|---|---:|---:|---:|---:|"
+echo "| wheel | contender | median | spread | ratio to bsdtar | ratio to bsdtar + RECORD | files/s |"
+echo "|---|---|---:|---:|---:|---:|---:|"
 for n in $SIZES; do
 	w=$CORPUS/repacked_$n-1.1-py3-none-any.whl
 	rm -f "$work"/t.*
+	"$PYTHON" "$top/bench/record_digests.py" "$work/digests" "$w" || exit 1
 	r=0
 	while [ $r -lt "$ROUNDS" ]; do
 		r=$((r + 1))
@@ -79,6 +86,9 @@ for n in $SIZES; do
 			"$PYTHON" -m venv --without-pip "$d/v$j" || exit 1
 		done
 		timed bsdtar bsdtar -xf "$w" -C "$d/x"
+		mkdir -p "$d/y/1"
+		timed bsdtar-record sh -c 'bsdtar -xf "$1" -C "$2/1" && cd "$2" &&
+			xargs -0 -r openssl dgst -sha256 -r < "$3.list" | cmp -s - "$3.expected"' sh "$w" "$d/y" "$work/digests"
 		for j in 1 "$JOBS"; do
 			timed "unpack-j$j" env CINSTALL_CACHE_DIR="$d/u$j" "$CINSTALL" unpack -q -j "$j" "$w"
 			timed "install-j$j" env CINSTALL_CACHE_DIR="$d/c$j" "$CINSTALL" install -q -j "$j" \
@@ -90,16 +100,18 @@ for n in $SIZES; do
 		done
 	done
 	tb=$(median < "$work/t.bsdtar")
-	for c in bsdtar unpack-j1 "unpack-j$JOBS" install-j1 "install-j$JOBS" old-j1 "old-j$JOBS"; do
+	tv=$(median < "$work/t.bsdtar-record")
+	for c in bsdtar bsdtar-record unpack-j1 "unpack-j$JOBS" install-j1 "install-j$JOBS" old-j1 "old-j$JOBS"; do
 		[ -f "$work/t.$c" ] || continue
 		t=$(median < "$work/t.$c")
 		case $c in
 		bsdtar) label="bsdtar -xf" ;;
+		bsdtar-record) label="bsdtar -xf + RECORD (openssl)" ;;
 		unpack-*) label="cinstall unpack ${c#unpack-}" ;;
 		install-*) label="cinstall install ${c#install-}" ;;
 		old-*) label="old install ${c#old-}" ;;
 		esac
-		awk -v w="large-$n" -v l="$label" -v t="$t" -v tb="$tb" -v n="$n" -v s="$(spread < "$work/t.$c")" \
-			'BEGIN { printf "| %s | %s | %.3f s | %s | %.2fx | %.0f |\n", w, l, t, s, t / tb, n / t }'
+		awk -v w="large-$n" -v l="$label" -v t="$t" -v tb="$tb" -v tv="$tv" -v n="$n" -v s="$(spread < "$work/t.$c")" \
+			'BEGIN { printf "| %s | %s | %.3f s | %s | %.2fx | %.2fx | %.0f |\n", w, l, t, s, t / tb, t / tv, n / t }'
 	done
 done
