@@ -1418,7 +1418,8 @@ int cinstall_cache_disk_usage(uint64_t *out_stored, cinstall_ctx *ctx)
 struct cinstall_cache_sharer {
 	cinstall_buf obj;
 	size_t base;                       /* obj: "<cache>/v1/objects/" */
-	int objfd;                         /* v1/objects, opened when first there; -1 */
+	int objfd;                         /* v1/objects, opened at the first file; -1 */
+	int absent;                        /* v1/objects was not there at the first file */
 	unsigned char *buf;
 	int off;                           /* this file system refuses links */
 };
@@ -1475,15 +1476,20 @@ int cinstall_cache__share_existing(cinstall_cache_sharer *s, const char *xxh3, u
 	uint64_t t = 0;
 	int fd, ok;
 
-	if (s->off || size == 0)
+	if (s->off || s->absent || size == 0)
 		return 0;
 	if (s->objfd < 0) {
-		/* Not there yet in a new cache: no object to share either. */
+		/* Not there in a new cache: no object to share either, for the
+		 * rest of this wheel (one failed open, not one a file; objects
+		 * that other processes make meanwhile are shared with the files
+		 * after RECORD is checked, by cinstall_cache__dedupe). */
 		s->obj.ptr[s->base - 1] = '\0';
 		s->objfd = cinstall_sys__open(s->obj.ptr, CINSTALL_O_DIRPATH, 0);
 		s->obj.ptr[s->base - 1] = '/';
-		if (s->objfd < 0)
+		if (s->objfd < 0) {
+			s->absent = 1;
 			return 0;
+		}
 	}
 	cinstall_buf__truncate(&s->obj, s->base);
 	if (cinstall_buf__printf(&s->obj, "%.2s/%s-%o", xxh3, xxh3 + 2, mode) < 0)
