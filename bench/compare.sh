@@ -87,9 +87,12 @@ sitep() { echo "$1"/lib/python3*/site-packages; }
 ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # timed NAME SET CMD...: run CMD under /usr/bin/time, record wall ms + RSS.
+# After a sync (not timed), so that no contender pays for the writeback of
+# the trees the one before it wrote (as bench/large.sh).
 timed() {
 	name=$1 set=$2
 	shift 2
+	sync
 	t0=$(ms)
 	/usr/bin/time -f %M -o "$T/rss" "$@" > "$T/last.out" 2>&1 || {
 		echo "  ($name on $set failed: $(tail -2 "$T/last.out" | tr '\n' ' '))" >&2
