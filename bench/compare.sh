@@ -31,7 +31,7 @@
 # large deletion is several times slower for ~30 s, so every run writes a
 # new directory and all of them are deleted at the end.
 #
-# Knobs: ROUNDS=3 LARGE_SIZES="1000 5000 20000" (the full range: "1000 5000
+# Knobs: ROUNDS=3 LARGE_SIZES="100 1000 5000 20000" (the full range: "100 1000 5000
 #   20000 50000", ~2.5x longer) MODES="hardlink copy symlink"
 #   JOBS=$(nproc) PEERS=1 (0: leave out pip/installer/uv) XFS=1 (0: no loop
 #   mount) CORPUS=bench/corpus (where large wheels are kept between runs)
@@ -43,7 +43,7 @@ case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 CINSTALL=$BUILD/cinstall
 PYTHON=/usr/bin/python3
 ROUNDS=${ROUNDS:-3}
-LARGE_SIZES=${LARGE_SIZES-1000 5000 20000}
+LARGE_SIZES=${LARGE_SIZES-100 1000 5000 20000}
 MODES=${MODES:-hardlink copy symlink}
 JOBS=${JOBS:-$(nproc)}
 PEERS=${PEERS:-1}
@@ -383,9 +383,9 @@ with open(out + ".dat", "w") as f:
     for s in sorted((s for s in sets if s.startswith("large-")), key=lambda s: files[s]):
         f.write("%d %s\n" % (files[s], " ".join("%.4f" % (med(s, c) or float("nan")) for c in plot)))
 with open(os.path.join(T, "plot.gp"), "w") as f:
-    f.write('set terminal pngcairo noenhanced size 1200,600\nset output "%s.png"\n' % out)
+    f.write('set terminal pngcairo noenhanced size 1000,800\nset output "%s.png"\n' % out)
     f.write('set logscale xy\nset xlabel "files installed"\nset ylabel "seconds (median)"\n')
-    f.write('set key outside right center\nset grid\n')
+    f.write('set key outside below maxrows 6\nset grid\n')
     f.write('set title "one wheel of N files (bench/make_large_wheels.py): cinstall, peers, physical limits"\n')
     f.write("plot " + ", ".join('"%s.dat" using 1:%d with linespoints title "%s"' % (out, i + 2, label(c))
                                 for i, c in enumerate(plot)) + "\n")

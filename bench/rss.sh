@@ -42,6 +42,7 @@ for B in "$@"; do
 	rss version "$d/c0" "$B" --version
 	rss unpack-20000-files "$d/c1" "$B" unpack -q -j1 "$W20"
 	rss unpack-50000-files "$d/c2" "$B" unpack -q -j1 "$W50"
+	rss unpack-50000-files-j2 "$d/c5" "$B" unpack -q -j2 "$W50"
 	rss install-20000-cold-j1 "$d/c3" "$B" install -q -j1 --link-mode=hardlink --python "$d/v1" "$W20"
 	rss install-20000-warm-j1 "$d/c3" "$B" install -q -j1 --link-mode=hardlink --python "$d/v2" "$W20"
 	rss install-20000-cold-j2 "$d/c4" "$B" install -q -j2 --link-mode=hardlink --python "$d/v3" "$W20"
