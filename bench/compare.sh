@@ -29,7 +29,9 @@
 #              RECORD into openssl's output)
 # Nothing is deleted between runs: on ext4 a tree re-created right after a
 # large deletion is several times slower for ~30 s, so every run writes a
-# new directory and all of them are deleted at the end.
+# new directory and all of them are deleted at the end (on a tmpfs, which
+# has no such slowness and holds its trees in memory, each run's output is
+# deleted once it is timed).
 #
 # Knobs: ROUNDS=3 LARGE_SIZES="100 1000 5000 20000" (the full range: "100 1000 5000
 #   20000 50000", ~2.5x longer) MODES="hardlink copy symlink"
@@ -65,6 +67,10 @@ if [ "$PEERS" = 1 ]; then
 fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/cinstall-compare.XXXXXX") || exit 1
+# On a tmpfs (no slow re-creation after a deletion, and little room: the
+# trees live in memory), each run's output is deleted after it is timed.
+TMPFS=0
+[ "$(stat -f -c %T "$T")" = tmpfs ] && TMPFS=1
 MNT= LOOP=
 cleanup() {
 	[ -n "$MNT" ] && umount "$MNT" 2>/dev/null
@@ -242,6 +248,7 @@ run_one() { # SET CONTENDER
 	case $c in *clone*|cp-reflink) base=$MNT/run ;; esac
 	mkdir -p "$base"
 	fresh "$base"; dst=$FRESH
+	cache=
 	case $c in
 	pip) newvenv "$dst"
 		timed "$c" "$s" "$T/pipvenv/bin/python" -m pip --python "$dst/bin/python" install -q --no-deps --no-index --no-compile $wheels ;;
@@ -271,6 +278,10 @@ run_one() { # SET CONTENDER
 	cp-r) timed "$c" "$s" cp -r "$(sitep "$T/ref.$s")" "$dst" ;;
 	cp-reflink) timed "$c" "$s" cp -r --reflink=always "$MNT/ref.$s" "$dst" ;;
 	esac
+	if [ "$TMPFS" = 1 ]; then
+		rm -rf "$dst"
+		case $c in cold-*) rm -rf "$cache" ;; esac
+	fi
 }
 
 echo "sets: $(for s in $(cat "$T/sets"); do printf '%s (%s wheels, %s files) ' "$s" "$(wc -l < "$T/set.$s")" "$(cat "$T/files.$s")"; done)"

@@ -59,6 +59,7 @@ typedef struct dest {
 	unsigned int in_lib : 1;    /* purelib or platlib (compiled with --compile-bytecode) */
 	unsigned int conflict : 1;  /* another wheel of this install ships it too */
 	unsigned int rewritten : 1; /* a script written anew: its row is among the generated ones */
+	unsigned int normal : 1;    /* <base>/<rest> needs no normalising */
 } dest;
 
 /* A destination's XXH3-128, with its index: place() sorts them to know
@@ -367,13 +368,43 @@ static int same_wheel(const cinstall_dist *d, const cinstall_manifest *m)
 	return same;
 }
 
+/* Is `p` a relative path with no empty, "." or ".." component: nothing
+ * for cinstall_uninstall__normalize to change, nothing that climbs out,
+ * once joined below a normalised directory? */
+static int rel_is_clean(const char *p)
+{
+	const char *c = p, *e;
+	size_t len;
+
+	for (;;) {
+		e = strchr(c, '/');
+		len = e ? (size_t)(e - c) : strlen(c);
+		if (len == 0 || (c[0] == '.' && (len == 1 || (len == 2 && c[1] == '.'))))
+			return 0;
+		if (!e)
+			return 1;
+		c = e + 1;
+	}
+}
+
+/* Is `dir` absolute and normalised (cinstall_uninstall__normalize would
+ * leave it as it is)?  `b` is scratch. */
+static int dir_is_normal(cinstall_buf *b, const char *dir)
+{
+	cinstall_buf__truncate(b, 0);
+	if (dir[0] != '/' || !dir[1] || cinstall_buf__puts(b, dir) < 0)
+		return 0;
+	cinstall_uninstall__normalize(b->ptr);
+	return !strcmp(b->ptr, dir);
+}
+
 static int map_files(install *in, job *j)
 {
 	const cinstall_manifest *m = j->m;
 	cinstall_buf b = CINSTALL_BUF_INIT, headers = CINSTALL_BUF_INIT, rel = CINSTALL_BUF_INIT;
 	size_t i, joined, dlen = m->data_dir ? strlen(m->data_dir) : 0, ilen = strlen(m->dist_info);
 	const char *base, *rest;
-	int error = 0, clean_root;
+	int error = 0, clean_root, normal[BASE_DATA + 1];
 
 	j->root_dir = m->root_is_purelib ? in->s->purelib : in->s->platlib;
 	if (cinstall_path__join(&b, j->root_dir, m->dist_info) < 0 ||
@@ -390,11 +421,13 @@ static int map_files(install *in, job *j)
 		goto oom;
 	/* An absolute root that normalising leaves alone: then <root>/<p>,
 	 * left alone too, has the RECORD path <p>. */
-	cinstall_buf__truncate(&b, 0);
-	if (cinstall_buf__puts(&b, j->root_dir) < 0)
-		goto oom;
-	cinstall_uninstall__normalize(b.ptr);
-	clean_root = j->root_dir[0] == '/' && !strcmp(b.ptr, j->root_dir) && strlen(j->root_dir) > 1;
+	clean_root = dir_is_normal(&b, j->root_dir);
+	normal[BASE_ROOT] = clean_root;
+	normal[BASE_PURELIB] = dir_is_normal(&b, in->s->purelib);
+	normal[BASE_PLATLIB] = dir_is_normal(&b, in->s->platlib);
+	normal[BASE_SCRIPTS] = dir_is_normal(&b, in->s->scripts);
+	normal[BASE_HEADERS] = dir_is_normal(&b, headers.ptr);
+	normal[BASE_DATA] = dir_is_normal(&b, in->s->data);
 	for (i = 0; i < m->nfiles; i++) {
 		const cinstall_manifest_file *f = &m->files[i];
 		dest *d = &j->dests[j->ndests];
@@ -446,6 +479,15 @@ static int map_files(install *in, job *j)
 			}
 		}
 		d->rest = (uint32_t)(rest - f->path);
+		if (normal[d->base] && rel_is_clean(rest)) {
+			/* <base>/<rest> is normalised and below <base>, as the slow
+			 * way below would find; below a normalised root its RECORD
+			 * path is the wheel's. */
+			d->plain = d->base == BASE_ROOT;
+			d->normal = 1;
+			j->ndests++;
+			continue;
+		}
 		cinstall_buf__truncate(&b, 0);
 		if (cinstall_path__join(&b, base, rest) < 0)
 			goto oom;
@@ -505,7 +547,7 @@ static const char *dest_dst_in(cinstall_buf *b, install *in, const job *j, const
 {
 	if (cinstall_path__join(b, base_dir(in, j, d->base), d->f->path + d->rest) < 0)
 		return NULL;
-	if (!d->plain) {
+	if (!d->plain && !d->normal) {
 		cinstall_uninstall__normalize(b->ptr);
 		b->len = strlen(b->ptr);
 	}

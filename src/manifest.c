@@ -351,9 +351,12 @@ done:
 /* Undo put_escaped in place; the new length, or -1 on a bad escape. */
 static long unescape_in_place(char *s)
 {
-	char *o = s, *start = s;
+	char *o, *start = s;
 
-	for (; *s; s++) {
+	/* Most paths have nothing escaped: copy nothing before the first '%'. */
+	if (!(s = strchr(s, '%')))
+		return (long)strlen(start);
+	for (o = s; *s; s++) {
 		if (*s == '%') {
 			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
 			if (lo < 0 || (hi == 0 && lo == 0))
