@@ -98,6 +98,7 @@ typedef struct job {
 	int use_fd;               /* shared lock on the cache entry while we link from it, or -1 */
 	char *norm;
 	const cinstall_dist *old; /* what is installed under this name */
+	struct dirset *last_parent; /* ensure_parent's last directory (files come sorted: mostly the next's too) */
 	int action;
 	int error;
 	cinstall_err *err;        /* the worker's while one works on it; `saved` after a failure */
@@ -747,8 +748,10 @@ static void prepare(install *in, job *j)
 	if (error == 0 && (o->flags & CINSTALL_INSTALL_NO_CACHE))
 		/* place() reads it back, as from a cache entry. */
 		error = cinstall_manifest__save_sync(j->err, j->m, j->entry, 0);
-	if (error == 0) {
-		/* Until place(): every wheel is prepared before any is placed. */
+	if (error == 0 && in->n > 1) {
+		/* Until place(): every wheel is prepared before any is placed, so
+		 * no wheel's files are held meanwhile (one wheel alone keeps
+		 * them: place() would read them back at once). */
 		cinstall_manifest__drop_files(j->m);
 		free(j->dests);
 		j->dests = NULL;
@@ -866,7 +869,7 @@ static int ensure_dir(job *j, const char *dir)
 /* Make sure the parent of `path` exists; *fresh: this wheel created it. */
 static int ensure_parent(job *j, const char *path, int *fresh)
 {
-	dirset *e;
+	dirset *e = j->last_parent;
 	int error;
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -874,11 +877,18 @@ static int ensure_parent(job *j, const char *path, int *fresh)
 
 	if (!len || len >= sizeof(dir))
 		return cinstall_err__set(j->err, CINSTALL_EINVAL, ENAMETOOLONG, "'%s': bad path", path);
+	/* The directory of the file before: made or checked already. */
+	if (e && !strncmp(e->dir, path, len) && e->dir[len] == '\0') {
+		if (fresh)
+			*fresh = e->ours;
+		return 0;
+	}
 	memcpy(dir, path, len);
 	dir[len] = '\0';
 	if ((error = ensure_dir(j, dir)) < 0)
 		return error;
 	HASH_FIND_STR(j->dirs, dir, e);
+	j->last_parent = e;
 	if (fresh)
 		*fresh = e && e->ours;
 	return 0;
@@ -1398,7 +1408,7 @@ static void place(install *in, job *j)
 		j->base_fd[i] = -1;
 	if (j->error || j->action == ACT_UNCHANGED)
 		return;
-	if ((error = reload(in, j)) < 0)
+	if (!j->dests && (error = reload(in, j)) < 0)
 		goto done;
 	if (!(in->opts->flags & CINSTALL_INSTALL_NO_CACHE))
 		j->tree_fd = cinstall_sys__open(j->tree, CINSTALL_O_DIRPATH, 0);
@@ -1688,6 +1698,7 @@ static void shed(job *j)
 	free(j->created);
 	j->created = NULL;
 	j->ncreated = j->capcreated = 0;
+	j->last_parent = NULL;
 	HASH_ITER(hh, j->dirs, e, tmp) {
 		HASH_DEL(j->dirs, e);
 		free(e->dir);
@@ -2095,6 +2106,7 @@ static void job_release(job *j)
 	for (i = 0; i < j->ncreated; i++)
 		free(j->created[i]);
 	free(j->created);
+	j->last_parent = NULL;
 	HASH_ITER(hh, j->dirs, e, tmp) {
 		HASH_DEL(j->dirs, e);
 		free(e->dir);
