@@ -116,7 +116,7 @@ static int find_pair(cinstall_buf *a, cinstall_buf *b, uint64_t want, size_t n, 
 }
 
 int cinstall_casefold__check(cinstall_err *err, const char *wheel, size_t n, cinstall_casefold_path_fn path_at,
-                             const void *payload)
+                             const void *payload, locale_t utf8)
 {
 	cinstall_buf tmp = CINSTALL_BUF_INIT, a = CINSTALL_BUF_INIT, b = CINSTALL_BUF_INIT;
 	uint64_t *keys = NULL;
@@ -127,7 +127,7 @@ int cinstall_casefold__check(cinstall_err *err, const char *wheel, size_t n, cin
 
 	if (n < 2)
 		return 0;
-	if (!(loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0)))
+	if (!(loc = utf8) && !(loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0)))
 		return 0; /* no Unicode tables: nothing to fold with */
 	{
 		locale_t saved = uselocale(loc);
@@ -178,7 +178,8 @@ int cinstall_casefold__check(cinstall_err *err, const char *wheel, size_t n, cin
 	}
 	if (oom && !error)
 		error = cinstall_err__oom(err);
-	freelocale(loc);
+	if (loc != utf8)
+		freelocale(loc);
 	free(keys);
 	cinstall_buf__release(&tmp);
 	cinstall_buf__release(&a);

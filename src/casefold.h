@@ -7,6 +7,7 @@
 #ifndef CINSTALL_CASEFOLD_H
 #define CINSTALL_CASEFOLD_H
 
+#include <locale.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -16,9 +17,10 @@ typedef const char *(*cinstall_casefold_path_fn)(const void *payload, size_t i);
 
 /* Check that no two of the n files, nor a file and a directory leading to
  * another file, have names that differ only in case (Unicode simple case
- * folding, as towlower() in C.UTF-8).  Returns 0, or CINSTALL_EBADWHEEL
- * naming both entries, or CINSTALL_ENOMEM. */
+ * folding, as towlower() in C.UTF-8).  `utf8` is a C.UTF-8 locale to fold
+ * in (the context's), or 0 to make one for the call.  Returns 0, or
+ * CINSTALL_EBADWHEEL naming both entries, or CINSTALL_ENOMEM. */
 int cinstall_casefold__check(cinstall_err *err, const char *wheel, size_t n, cinstall_casefold_path_fn path_at,
-                             const void *payload);
+                             const void *payload, locale_t utf8);
 
 #endif

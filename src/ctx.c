@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "buf.h"
 
@@ -93,6 +94,20 @@ int cinstall_ctx_new(cinstall_ctx **out, const cinstall_options *opts)
 		if (n > 0)
 			ctx->split_min = (unsigned int)n;
 	}
+	/* Wheels are read in C.UTF-8 (see unpack.c).  One locale for the
+	 * context's life, its multibyte conversions loaded here, on one
+	 * thread: the threads that unpack wheels then only read it (a locale
+	 * made and freed per wheel raced inside glibc's gconv, as
+	 * ThreadSanitizer saw). */
+	ctx->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (ctx->utf8) {
+		locale_t was = uselocale(ctx->utf8);
+		mbstate_t st;
+		wchar_t wc;
+		memset(&st, 0, sizeof(st));
+		(void)mbrtowc(&wc, "\xc3\xa9", 2, &st);
+		uselocale(was);
+	}
 	pthread_mutex_init(&ctx->log_lock, NULL);
 	pthread_mutex_init(&ctx->table_lock, NULL);
 	*out = ctx;
@@ -119,6 +134,8 @@ void cinstall_ctx_free(cinstall_ctx *ctx)
 	}
 	pthread_mutex_destroy(&ctx->log_lock);
 	pthread_mutex_destroy(&ctx->table_lock);
+	if (ctx->utf8)
+		freelocale(ctx->utf8);
 	free(ctx->cache_dir);
 	free(ctx);
 }

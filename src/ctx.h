@@ -2,6 +2,7 @@
 #ifndef CINSTALL_CTX_H
 #define CINSTALL_CTX_H
 
+#include <locale.h>
 #include <pthread.h>
 #include <stdint.h>
 
@@ -47,6 +48,8 @@ struct cinstall_ctx {
 	cinstall_dirflag *symlink_dirs;
 	cinstall_dirlock *dir_locks;
 	unsigned int warned;
+	locale_t utf8;             /* C.UTF-8, for reading wheels (unpack.c), or 0: one a context,
+	                            * its conversions loaded before any thread uses it */
 };
 
 /* Report through the host's log callback (thread-safe; a no-op without one). */

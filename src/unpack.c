@@ -752,7 +752,7 @@ static int do_archive(unpacker *u, int wheel_fd, split *sp)
 	 * C locale; run this thread (only) in C.UTF-8 while reading, so names
 	 * come out as they are stored.
 	 */
-	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	utf8 = u->ctx->utf8;
 	if (utf8)
 		saved = uselocale(utf8);
 	if ((error = reader_open(u, &pr, wheel_fd, 0, &a)) < 0)
@@ -813,10 +813,8 @@ static int do_archive(unpacker *u, int wheel_fd, split *sp)
 	}
 done:
 	reader_close(&pr, a);
-	if (utf8) {
+	if (utf8)
 		uselocale(saved);
-		freelocale(utf8);
-	}
 	return error;
 }
 
@@ -1012,7 +1010,7 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 		if (k + 1 < nparts && parts[k + 1].first == 0)
 			parts[k].end = sp.nentries; /* fewer runs than parts */
 	}
-	sp.utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	sp.utf8 = u->ctx->utf8;
 	pthread_mutex_init(&sp.same_lock, NULL);
 	locked = 1;
 	sp.same = u->same;
@@ -1044,8 +1042,6 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 done:
 	if (locked)
 		pthread_mutex_destroy(&sp.same_lock);
-	if (sp.utf8)
-		freelocale(sp.utf8);
 	free(parts);
 	free(sp.file_of);
 	return error;
@@ -1715,7 +1711,7 @@ static int check_installable(unpacker *u, const cinstall_manifest *m)
 	const char *rest;
 	int error;
 
-	if ((error = cinstall_casefold__check(u->err, u->wheel, m->nfiles, manifest_path_at, m)) < 0)
+	if ((error = cinstall_casefold__check(u->err, u->wheel, m->nfiles, manifest_path_at, m, u->ctx->utf8)) < 0)
 		return error;
 	for (i = 0; dlen && i < m->nfiles; i++) {
 		const char *f = m->files[i].path;

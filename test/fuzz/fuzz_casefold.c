@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			paths[n++] = p;
 		p = nl ? nl + 1 : NULL;
 	}
-	r = cinstall_casefold__check(&err, "fuzz-1.0-py3-none-any.whl", n, at, paths);
+	r = cinstall_casefold__check(&err, "fuzz-1.0-py3-none-any.whl", n, at, paths, (locale_t)0);
 	fuzz_check_err(r, &err);
 	if (r != 0 && r != CINSTALL_EBADWHEEL)
 		abort();

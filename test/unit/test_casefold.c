@@ -15,7 +15,7 @@ static const char *at(const void *payload, size_t i)
 static int check(cinstall_err *err, const char *const *paths, size_t n)
 {
 	cinstall_err__clear(err);
-	return cinstall_casefold__check(err, "w.whl", n, at, paths);
+	return cinstall_casefold__check(err, "w.whl", n, at, paths, (locale_t)0);
 }
 
 static void test_casefold__collisions_refused(void)
