@@ -99,6 +99,7 @@ typedef struct job {
 	char *norm;
 	const cinstall_dist *old; /* what is installed under this name */
 	struct dirset *last_parent; /* ensure_parent's last directory (files come sorted: mostly the next's too) */
+	int keys_due;             /* place() runs: placed_here() makes `keys` when first asked */
 	int action;
 	int error;
 	cinstall_err *err;        /* the worker's while one works on it; `saved` after a failure */
@@ -930,17 +931,47 @@ static int stash_file(install *in, job *j, const char *path)
 	return 0;
 }
 
+/* Where every file goes, hashed and sorted: to tell a file this wheel
+ * placed from one that was there (placed_here).  Made when a file is
+ * first found in the way (an upgrade, a launcher named like a script),
+ * not for every install into a clean environment. */
+static int make_keys(install *in, job *j)
+{
+	cinstall_buf b = CINSTALL_BUF_INIT; /* not j->pdst: the caller's path may be there */
+	size_t i;
+
+	if (!(j->keys = malloc((j->ndests ? j->ndests : 1) * sizeof(*j->keys))))
+		return cinstall_err__oom(j->err);
+	for (i = 0; i < j->ndests; i++) {
+		const char *dst = dest_dst_in(&b, in, j, &j->dests[i]);
+		if (!dst) {
+			cinstall_buf__release(&b);
+			free(j->keys);
+			j->keys = NULL;
+			return cinstall_err__oom(j->err);
+		}
+		dst_hash(&j->keys[i], dst);
+		j->keys[i].i = i;
+	}
+	cinstall_buf__release(&b);
+	qsort(j->keys, j->ndests, sizeof(*j->keys), cmp_key);
+	return 0;
+}
+
 /* Before creating `dst`: move an existing file away (another distribution's,
  * or a stray one) so that undo can restore it. */
 static int clear_dst(install *in, job *j, const char *dst)
 {
 	struct stat st;
+	int error;
 
 	if (lstat(dst, &st) < 0)
 		return errno == ENOENT ? 0 : cinstall_err__os(j->err, "%s: cannot inspect '%s'", j->label, dst);
 	if (S_ISDIR(st.st_mode))
 		return cinstall_err__set(j->err, CINSTALL_EIO, EISDIR, "%s: cannot install '%s': a directory is there",
 		                         j->label, dst);
+	if (j->keys_due && !j->keys && (error = make_keys(in, j)) < 0)
+		return error;
 	/* Our own file (a launcher named like a .data script): replace it;
 	 * stashing it would bring it back on undo. */
 	if (placed_here(j, dst)) {
@@ -1433,22 +1464,8 @@ static void place(install *in, job *j)
 			if ((error = stash_file(in, j, plan->files[i])) < 0)
 				goto done;
 	}
-	/* Where every file goes, hashed and sorted: to tell a file this wheel
-	 * placed from one that was there (placed_here). */
-	if (!(j->keys = malloc((j->ndests ? j->ndests : 1) * sizeof(*j->keys)))) {
-		error = cinstall_err__oom(j->err);
-		goto done;
-	}
-	for (i = 0; i < j->ndests; i++) {
-		const char *dst = dest_dst(in, j, &j->dests[i]);
-		if (!dst) {
-			error = cinstall_err__oom(j->err);
-			goto done;
-		}
-		dst_hash(&j->keys[i], dst);
-		j->keys[i].i = i;
-	}
-	qsort(j->keys, j->ndests, sizeof(*j->keys), cmp_key);
+	/* placed_here() may be asked from now on (see make_keys). */
+	j->keys_due = 1;
 	/* A large wheel alone (or the last one) is split (see place_split). */
 	if (!j->old && !(in->opts->flags & CINSTALL_INSTALL_NO_CACHE) && in->nthreads > 1 &&
 	    j->ndests >= 2 * (in->ctx->split_min ? in->ctx->split_min : PLACE_SPLIT_FILES))
@@ -1508,6 +1525,7 @@ done:
 		j->error = error;
 		rollback(in, j);
 	}
+	j->keys_due = 0;
 	free(j->keys);
 	j->keys = NULL;
 	if (j->tree_fd >= 0)
