@@ -406,7 +406,7 @@ static int map_files(install *in, job *j)
 	cinstall_buf b = CINSTALL_BUF_INIT, headers = CINSTALL_BUF_INIT, rel = CINSTALL_BUF_INIT;
 	size_t i, joined, dlen = m->data_dir ? strlen(m->data_dir) : 0, ilen = strlen(m->dist_info);
 	const char *base, *rest;
-	int error = 0, clean_root, normal[BASE_DATA + 1];
+	int error = 0, normal[BASE_DATA + 1]; /* by BASE_*: the directory is absolute and normalised */
 
 	j->root_dir = m->root_is_purelib ? in->s->purelib : in->s->platlib;
 	if (cinstall_path__join(&b, j->root_dir, m->dist_info) < 0 ||
@@ -423,8 +423,7 @@ static int map_files(install *in, job *j)
 		goto oom;
 	/* An absolute root that normalising leaves alone: then <root>/<p>,
 	 * left alone too, has the RECORD path <p>. */
-	clean_root = dir_is_normal(&b, j->root_dir);
-	normal[BASE_ROOT] = clean_root;
+	normal[BASE_ROOT] = dir_is_normal(&b, j->root_dir);
 	normal[BASE_PURELIB] = dir_is_normal(&b, in->s->purelib);
 	normal[BASE_PLATLIB] = dir_is_normal(&b, in->s->platlib);
 	normal[BASE_SCRIPTS] = dir_is_normal(&b, in->s->scripts);
@@ -504,7 +503,7 @@ static int map_files(install *in, job *j)
 		if (d->base == BASE_ROOT && b.len == joined) {
 			/* Nothing to normalise: the RECORD path is the wheel's (below
 			 * a root that is normalised itself, as most are: else ask). */
-			if (clean_root) {
+			if (normal[BASE_ROOT]) {
 				d->plain = 1;
 			} else {
 				cinstall_buf__truncate(&rel, 0);

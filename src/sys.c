@@ -67,6 +67,16 @@ ssize_t cinstall_sys__read_full(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
+ssize_t cinstall_sys__pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, len, (off_t)off);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 int cinstall_sys__close(int fd)
 {
 	int r = close(fd);

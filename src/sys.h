@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* A directory opened only to name files below it (*at calls). */
@@ -24,6 +25,10 @@ int cinstall_sys__write_all(int fd, const void *buf, size_t len);
 /* Read up to `len` bytes, retrying EINTR and short reads until EOF;
  * returns bytes read or -1 with errno. */
 ssize_t cinstall_sys__read_full(int fd, void *buf, size_t len);
+/* pread, retrying EINTR (one call's worth: short reads are the caller's);
+ * returns bytes read, 0 at EOF, or -1 with errno.  The file offset is left
+ * alone. */
+ssize_t cinstall_sys__pread(int fd, void *buf, size_t len, uint64_t off);
 /* close() that keeps errno of an earlier failure when asked. */
 int cinstall_sys__close(int fd);
 /* fsync, retrying EINTR. */

@@ -604,7 +604,6 @@ typedef struct split {
 	int fd;
 	size_t *file_of;                   /* entry -> index into u->files, or NO_FILE */
 	size_t nentries, cap;
-	locale_t utf8;                     /* C.UTF-8 for every part (see do_archive), or 0 */
 	same_ent *same;                    /* u->same while the parts run (the parts
 	                                      copy *u, so u stays untouched) */
 	pthread_mutex_t same_lock;         /* guards same */
@@ -662,11 +661,8 @@ typedef struct preader {
 static la_ssize_t pr_read(struct archive *a, void *data, const void **out)
 {
 	preader *p = data;
-	ssize_t n;
+	ssize_t n = cinstall_sys__pread(p->fd, p->buf, READ_BLOCK, (uint64_t)p->pos);
 
-	do
-		n = pread(p->fd, p->buf, READ_BLOCK, (off_t)p->pos);
-	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		archive_set_error(a, errno, "cannot read");
 		return -1;
@@ -878,7 +874,7 @@ static int read_part(part *pt, unpacker *t, int streaming)
 		 * matched by name: a local header the central directory does not
 		 * list would shift them. */
 		f = &t->files[sp->file_of[i]];
-		path = entry_name(e, sp->utf8 != (locale_t)0);
+		path = entry_name(e, t->ctx->utf8 != (locale_t)0);
 		if (!path || strcmp(path, f->path)) {
 			error = fail_entry(t, CINSTALL_EBADWHEEL, f->path, "entry %zu changed between reads", i + 1);
 			goto done;
@@ -916,14 +912,16 @@ static int run_part(part *pt)
 	t.same_lock = &sp->same_lock;
 	if (sp->u->sharer && (error = cinstall_cache__sharer_new(&t.sharer, t.err, t.ctx)) < 0)
 		goto done;
-	if (sp->utf8)
-		saved = uselocale(sp->utf8);
+	if (t.ctx->utf8)
+		saved = uselocale(t.ctx->utf8); /* see do_archive */
 	if ((error = cinstall_sha__new(&t.sha, CINSTALL_HASH_SHA256, t.err)) < 0 ||
 	    (error = cinstall_xxh__new(&t.xxh, t.err)) < 0)
 		goto done;
 	error = read_part(pt, &t, 1);
-	if (error == 1 && (pt->seekable = 1))
+	if (error == 1) {
+		pt->seekable = 1;
 		error = read_part(pt, &t, 0);
+	}
 done:
 	free(t.data);
 	cinstall_cache__sharer_free(t.sharer);
@@ -931,7 +929,7 @@ done:
 	cinstall_xxh__free(t.xxh);
 	pt->saved = t.saved;
 	pt->obj_mtime = t.obj_mtime;
-	if (sp->utf8)
+	if (t.ctx->utf8)
 		uselocale(saved);
 	return error < 0 ? part_failed(pt, error) : 0;
 }
@@ -973,7 +971,7 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 	split sp;
 	part *parts = NULL;
 	uint64_t cost = 0, per, acc = 0;
-	size_t i, k, nparts, per_part = u->ctx->split_min ? u->ctx->split_min : SPLIT_FILES;
+	size_t i, k, nseekable = 0, nparts, per_part = u->ctx->split_min ? u->ctx->split_min : SPLIT_FILES;
 	int error, locked = 0;
 
 	memset(&sp, 0, sizeof(sp));
@@ -1010,7 +1008,6 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 		if (k + 1 < nparts && parts[k + 1].first == 0)
 			parts[k].end = sp.nentries; /* fewer runs than parts */
 	}
-	sp.utf8 = u->ctx->utf8;
 	pthread_mutex_init(&sp.same_lock, NULL);
 	locked = 1;
 	sp.same = u->same;
@@ -1025,18 +1022,18 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 			run_part(&parts[k]); /* no thread for it */
 	}
 	u->same = sp.same;
-	for (k = 0, i = 0; k < nparts; k++) {
-		i += (size_t)parts[k].seekable;
+	for (k = 0; k < nparts; k++) {
+		nseekable += (size_t)parts[k].seekable;
 		if (!error)
 			error = parts[k].error;
 		u->saved += parts[k].saved;
 		if (parts[k].obj_mtime > u->obj_mtime)
 			u->obj_mtime = parts[k].obj_mtime;
 	}
-	if (i)
+	if (nseekable)
 		cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG,
 		                  "%s: %zu of %zu parts read through a seekable reader (entries whose sizes follow "
-		                  "their data)", u->wheel, i, nparts);
+		                  "their data)", u->wheel, nseekable, nparts);
 	if (error < 0)
 		cinstall_err__set(u->err, error, 0, "%s: split unpack failed", u->wheel);
 done:
@@ -1580,10 +1577,8 @@ static int hash_wheel(cinstall_err *err, const char *wheel, int fd, char key[CIN
 #endif
 	/* pread: the file offset is left alone, so another thread may read the
 	 * wheel meanwhile (hash_beside). */
-	while ((n = pread(fd, buf, HASH_BLOCK, (off_t)at)) != 0) {
+	while ((n = cinstall_sys__pread(fd, buf, HASH_BLOCK, at)) != 0) {
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			error = cinstall_err__errno(err, CINSTALL_EIO, errno, "%s: cannot read", wheel);
 			goto done;
 		}

@@ -17,6 +17,7 @@
 #include <zip.h>
 
 #include "path.h"
+#include "sys.h"
 #include "uthash/uthash.h"
 #include "zipcheck.h"
 
@@ -89,13 +90,9 @@ static zip_int64_t wsrc_read(wsrc *w, unsigned char *out, zip_uint64_t want)
 			continue;
 		}
 		if (left >= WINDOW) { /* a large read (the central directory): straight in */
-			do
-				n = pread(w->fd, out + done, left, (off_t)at);
-			while (n < 0 && errno == EINTR);
+			n = cinstall_sys__pread(w->fd, out + done, (size_t)left, at);
 		} else {
-			do
-				n = pread(w->fd, w->buf, WINDOW, (off_t)at);
-			while (n < 0 && errno == EINTR);
+			n = cinstall_sys__pread(w->fd, w->buf, WINDOW, at);
 			if (n > 0) {
 				w->start = at;
 				w->len = (size_t)n;
