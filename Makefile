@@ -9,7 +9,9 @@
 #                        FUZZ_SECONDS (default 60); see test/fuzz/run.sh
 #
 # Overridable: CC CFLAGS LDFLAGS PREFIX DESTDIR BUILD SANITIZE WERROR=1 V=1
-#              FUZZ_CC FUZZ_SECONDS
+#              FUZZ_CC FUZZ_SECONDS DLOPEN=0 (link libarchive and libzip
+#              directly instead of loading them when a wheel is first read:
+#              src/dl.h)
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -17,6 +19,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
 SANITIZE ?=
+DLOPEN   ?= 1
 
 SOVERSION = 0
 VERSION   = 0.1.0
@@ -30,10 +33,27 @@ SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=
 endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags libarchive libzip libcrypto 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs libarchive libzip libcrypto 2>/dev/null || echo -larchive -lzip -lcrypto)
+ifeq ($(DLOPEN),1)
+# libarchive and libzip are opened by soname when a wheel is first read
+# (src/dl.c): the sonames the link would have recorded, from the .so files
+# their -dev packages install.
+soname_of = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
+LIBARCHIVE_SONAME := $(call soname_of,archive)
+LIBZIP_SONAME     := $(call soname_of,zip)
+DL_CFLAGS = -DCINSTALL_DLOPEN=1 -DCINSTALL_LIBARCHIVE_SONAME='"$(LIBARCHIVE_SONAME)"' \
+            -DCINSTALL_LIBZIP_SONAME='"$(LIBZIP_SONAME)"'
+PKG_LIBS  := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto) -ldl
+PC_REQUIRES = libcrypto
+PC_LIBS     = -ldl
+else
+DL_CFLAGS = -DCINSTALL_DLOPEN=0
+PKG_LIBS  := $(shell pkg-config --libs libarchive libzip libcrypto 2>/dev/null || echo -larchive -lzip -lcrypto)
+PC_REQUIRES = libarchive libzip libcrypto
+PC_LIBS     =
+endif
 
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread $(WARN) $(SANFLAGS) $(CFLAGS)
-LIB_CFLAGS  = $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DCINSTALL_BUILDING -Iinclude -Ithird_party -Isrc $(PKG_CFLAGS)
+LIB_CFLAGS  = $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DCINSTALL_BUILDING -Iinclude -Ithird_party -Isrc $(PKG_CFLAGS) $(DL_CFLAGS)
 CLI_CFLAGS  = $(ALL_CFLAGS) -Iinclude
 TEST_CFLAGS = $(ALL_CFLAGS) -Iinclude -Ithird_party -Isrc -Itest/unit $(PKG_CFLAGS)
 LIBS        = $(PKG_LIBS) -pthread
@@ -130,7 +150,7 @@ asan:
 ubsan:
 	$(MAKE) BUILD=build-ubsan SANITIZE=undefined check
 tsan:
-	$(MAKE) BUILD=build-tsan SANITIZE=thread check
+	$(MAKE) BUILD=build-tsan SANITIZE=thread DLOPEN=0 check
 
 # Fuzzing: the library and one binary per test/fuzz/fuzz_*.c, built with
 # clang's libFuzzer under ASan+UBSan in $(BUILD)-fuzz, then each target run
@@ -164,7 +184,8 @@ install: all
 	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/libcinstall.so.$(VERSION)
 	ln -sf libcinstall.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf libcinstall.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcinstall.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' cinstall.pc.in \
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@REQUIRES@|$(PC_REQUIRES)|g' \
+		-e 's|@LIBS@|$(PC_LIBS)|g' cinstall.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/cinstall.pc
 	install -m 644 man/cinstall.1 $(DESTDIR)$(PREFIX)/share/man/man1/cinstall.1
 	install -m 644 man/libcinstall.3 $(DESTDIR)$(PREFIX)/share/man/man3/libcinstall.3

@@ -151,7 +151,10 @@ typedef struct cinstall_options {
 /**
  * Create a context.  Unless CINSTALL_OPT_NO_ENV is set, reads
  * CINSTALL_CACHE_DIR, CINSTALL_NO_SYMLINKS and CINSTALL_LOCK_TIMEOUT once,
- * here.  The cache directory is created lazily, on first use.
+ * here.  The cache directory is created lazily, on first use, and so are
+ * libarchive and libzip loaded (dlopen, unless built with DLOPEN=0) when
+ * the context first reads a wheel: a call that needs one that cannot be
+ * loaded fails with CINSTALL_ERROR and a message naming it.
  *
  * @param[out] out   the new context; free with cinstall_ctx_free()
  * @param opts       options, or NULL for defaults
@@ -159,7 +162,7 @@ typedef struct cinstall_options {
  */
 CINSTALL_API int cinstall_ctx_new(cinstall_ctx **out, const cinstall_options *opts);
 
-/** Free a context.  NULL is a no-op. */
+/** Free a context (and dlclose what it loaded).  NULL is a no-op. */
 CINSTALL_API void cinstall_ctx_free(cinstall_ctx *ctx);
 
 /** @return the message of the last failure on `ctx` ("" if none); borrowed. */

@@ -110,6 +110,7 @@ int cinstall_ctx_new(cinstall_ctx **out, const cinstall_options *opts)
 	}
 	pthread_mutex_init(&ctx->log_lock, NULL);
 	pthread_mutex_init(&ctx->table_lock, NULL);
+	cinstall_dl__init(&ctx->dl);
 	*out = ctx;
 	return 0;
 }
@@ -134,6 +135,7 @@ void cinstall_ctx_free(cinstall_ctx *ctx)
 	}
 	pthread_mutex_destroy(&ctx->log_lock);
 	pthread_mutex_destroy(&ctx->table_lock);
+	cinstall_dl__release(&ctx->dl);
 	if (ctx->utf8)
 		freelocale(ctx->utf8);
 	free(ctx->cache_dir);

@@ -104,6 +104,7 @@ typedef struct top_ent {
 
 typedef struct unpacker {
 	cinstall_ctx *ctx;
+	const cinstall_libarchive *ar;     /* the context's, loaded for this wheel */
 	cinstall_err *err;
 	const char *wheel;                 /* file name, for messages */
 	const cinstall_wheel_filename *wf;
@@ -321,7 +322,7 @@ static int note_top(unpacker *u, const char *path)
 
 static int archive_fail(unpacker *u, struct archive *a, const char *entry, const char *what)
 {
-	const char *msg = archive_error_string(a);
+	const char *msg = u->ar->archive_error_string(a);
 
 	return fail_entry(u, CINSTALL_EBADWHEEL, entry, "%s: %s", what, msg ? msg : "unknown error");
 }
@@ -381,8 +382,8 @@ static int add_file(unpacker *u, struct archive_entry *e, const char *path)
 	if (!(f->path = cinstall_manifest__intern(u->m, path, strlen(path))))
 		return cinstall_err__oom(u->err);
 	u->nfiles++;
-	f->mode = (archive_entry_perm(e) & 0111) ? 0755 : 0644;
-	f->size = (uint64_t)archive_entry_size(e); /* declared; write_file sets what it wrote */
+	f->mode = (u->ar->archive_entry_perm(e) & 0111) ? 0755 : 0644;
+	f->size = (uint64_t)u->ar->archive_entry_size(e); /* declared; write_file sets what it wrote */
 	return 0;
 }
 
@@ -463,7 +464,7 @@ static int write_file(unpacker *u, struct archive *a, cinstall_manifest_file *f)
 	cinstall_sha__reset(u->sha, CINSTALL_HASH_SHA256, NULL);
 	cinstall_xxh__reset(u->xxh);
 	for (;;) {
-		r = archive_read_data_block(a, &buf, &size, &offset);
+		r = u->ar->archive_read_data_block(a, &buf, &size, &offset);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
@@ -578,12 +579,12 @@ static int check_limits(unpacker *u, const char *path, struct archive_entry *e)
 	if (++u->entries > o->max_entries)
 		return fail_entry(u, CINSTALL_ELIMIT, NULL, "more than %llu entries in the archive (the limit)",
 		                  (unsigned long long)o->max_entries);
-	if (archive_entry_filetype(e) != AE_IFREG)
+	if (u->ar->archive_entry_filetype(e) != AE_IFREG)
 		return 0;
-	if (!archive_entry_size_is_set(e))
+	if (!u->ar->archive_entry_size_is_set(e))
 		return fail_entry(u, CINSTALL_EBADWHEEL, path, "entry has no declared size");
-	size = (uint64_t)archive_entry_size(e);
-	if (archive_entry_size(e) < 0 || size > o->max_total_size - u->total)
+	size = (uint64_t)u->ar->archive_entry_size(e);
+	if (u->ar->archive_entry_size(e) < 0 || size > o->max_total_size - u->total)
 		return fail_entry(u, CINSTALL_ELIMIT, path,
 		                  "total uncompressed size exceeds the limit of %llu bytes",
 		                  (unsigned long long)o->max_total_size);
@@ -640,12 +641,12 @@ static int plan_file(unpacker *u, split *sp, struct archive_entry *e, const char
 /* An entry's name as stored (UTF-8 in a wheel).  In C.UTF-8 (`utf8_locale`)
  * libarchive's own form already is that: asking for the UTF-8 form would
  * convert it to wide characters and back for every entry. */
-static const char *entry_name(struct archive_entry *e, int utf8_locale)
+static const char *entry_name(const cinstall_libarchive *ar, struct archive_entry *e, int utf8_locale)
 {
-	const char *p = utf8_locale ? archive_entry_pathname(e) : archive_entry_pathname_utf8(e);
+	const char *p = utf8_locale ? ar->archive_entry_pathname(e) : ar->archive_entry_pathname_utf8(e);
 
 	if (!p)
-		p = utf8_locale ? archive_entry_pathname_utf8(e) : archive_entry_pathname(e);
+		p = utf8_locale ? ar->archive_entry_pathname_utf8(e) : ar->archive_entry_pathname(e);
 	return p;
 }
 
@@ -653,6 +654,7 @@ static const char *entry_name(struct archive_entry *e, int utf8_locale)
  * part of a split) at its own position in the one descriptor, whose file
  * offset nothing else then depends on. */
 typedef struct preader {
+	const cinstall_libarchive *ar;
 	int fd;
 	int64_t pos, size;
 	unsigned char *buf;
@@ -664,7 +666,7 @@ static la_ssize_t pr_read(struct archive *a, void *data, const void **out)
 	ssize_t n = cinstall_sys__pread(p->fd, p->buf, READ_BLOCK, (uint64_t)p->pos);
 
 	if (n < 0) {
-		archive_set_error(a, errno, "cannot read");
+		p->ar->archive_set_error(a, errno, "cannot read");
 		return -1;
 	}
 	p->pos += n;
@@ -689,7 +691,7 @@ static la_int64_t pr_seek(struct archive *a, void *data, la_int64_t offset, int 
 	int64_t to = whence == SEEK_SET ? offset : whence == SEEK_CUR ? p->pos + offset : p->size + offset;
 
 	if (to < 0) {
-		archive_set_error(a, EINVAL, "seek before the start");
+		p->ar->archive_set_error(a, EINVAL, "seek before the start");
 		return ARCHIVE_FATAL;
 	}
 	p->pos = to;
@@ -708,16 +710,17 @@ static int reader_open(unpacker *u, preader *pr, int fd, int streaming, struct a
 	struct archive *a;
 
 	memset(pr, 0, sizeof(*pr));
+	pr->ar = u->ar;
 	pr->fd = fd;
 	pr->size = (int64_t)u->wheel_size;
-	if (!(pr->buf = malloc(READ_BLOCK)) || !(*out = a = archive_read_new()))
+	if (!(pr->buf = malloc(READ_BLOCK)) || !(*out = a = u->ar->archive_read_new()))
 		return cinstall_err__oom(u->err);
-	if ((streaming ? archive_read_support_format_zip_streamable(a) : archive_read_support_format_zip_seekable(a)) !=
+	if ((streaming ? u->ar->archive_read_support_format_zip_streamable(a) : u->ar->archive_read_support_format_zip_seekable(a)) !=
 	    ARCHIVE_OK)
 		return archive_fail(u, a, NULL, "cannot set up the zip reader");
-	if (archive_read_set_callback_data(a, pr) != ARCHIVE_OK || archive_read_set_read_callback(a, pr_read) != ARCHIVE_OK ||
-	    archive_read_set_skip_callback(a, pr_skip) != ARCHIVE_OK ||
-	    (!streaming && archive_read_set_seek_callback(a, pr_seek) != ARCHIVE_OK) || archive_read_open1(a) != ARCHIVE_OK)
+	if (u->ar->archive_read_set_callback_data(a, pr) != ARCHIVE_OK || u->ar->archive_read_set_read_callback(a, pr_read) != ARCHIVE_OK ||
+	    u->ar->archive_read_set_skip_callback(a, pr_skip) != ARCHIVE_OK ||
+	    (!streaming && u->ar->archive_read_set_seek_callback(a, pr_seek) != ARCHIVE_OK) || u->ar->archive_read_open1(a) != ARCHIVE_OK)
 		return archive_fail(u, a, NULL, "not a valid zip archive");
 	return 0;
 }
@@ -725,7 +728,7 @@ static int reader_open(unpacker *u, preader *pr, int fd, int streaming, struct a
 static void reader_close(preader *pr, struct archive *a)
 {
 	if (a)
-		archive_read_free(a);
+		pr->ar->archive_read_free(a);
 	free(pr->buf);
 	pr->buf = NULL;
 }
@@ -754,22 +757,22 @@ static int do_archive(unpacker *u, int wheel_fd, split *sp)
 	if ((error = reader_open(u, &pr, wheel_fd, 0, &a)) < 0)
 		goto done;
 	for (;;) {
-		r = archive_read_next_header(a, &e);
+		r = u->ar->archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		/* Warnings here are inconsistencies between the local and the
 		 * central headers (or, without C.UTF-8, a name the locale
 		 * cannot show, which we can still take as UTF-8). */
-		if (r == ARCHIVE_WARN && !utf8 && archive_error_string(a) &&
-		    !strncmp(archive_error_string(a), "Pathname cannot be converted", 28))
+		if (r == ARCHIVE_WARN && !utf8 && u->ar->archive_error_string(a) &&
+		    !strncmp(u->ar->archive_error_string(a), "Pathname cannot be converted", 28))
 			r = ARCHIVE_OK;
 		if (r != ARCHIVE_OK) {
 			/* A warning comes with the entry it is about. */
-			const char *name = r == ARCHIVE_WARN ? archive_entry_pathname(e) : NULL;
+			const char *name = r == ARCHIVE_WARN ? u->ar->archive_entry_pathname(e) : NULL;
 			error = archive_fail(u, a, name, u->entries ? "damaged zip archive" : "not a valid zip archive");
 			goto done;
 		}
-		path = entry_name(e, utf8 != (locale_t)0);
+		path = entry_name(u->ar, e, utf8 != (locale_t)0);
 		if (!path) {
 			error = fail_entry(u, CINSTALL_EBADWHEEL, NULL, "entry %llu has no name",
 			                   (unsigned long long)u->entries + 1);
@@ -777,11 +780,11 @@ static int do_archive(unpacker *u, int wheel_fd, split *sp)
 		}
 		if ((error = cinstall_path__check(u->err, u->wheel, path)) < 0)
 			goto done;
-		if (archive_entry_hardlink(e)) {
+		if (u->ar->archive_entry_hardlink(e)) {
 			error = fail_entry(u, CINSTALL_EBADWHEEL, path, "hard link entries are not allowed");
 			goto done;
 		}
-		switch (archive_entry_filetype(e)) {
+		switch (u->ar->archive_entry_filetype(e)) {
 		case AE_IFREG:
 		case AE_IFDIR:
 			break;
@@ -791,12 +794,12 @@ static int do_archive(unpacker *u, int wheel_fd, split *sp)
 		default:
 			error = fail_entry(u, CINSTALL_EBADWHEEL, path,
 			                   "device, fifo or socket entries are not allowed (file type 0%o)",
-			                   (unsigned)archive_entry_filetype(e));
+			                   (unsigned)u->ar->archive_entry_filetype(e));
 			goto done;
 		}
 		if ((error = check_limits(u, path, e)) < 0 || (error = note_top(u, path)) < 0)
 			goto done;
-		if (archive_entry_filetype(e) == AE_IFDIR)
+		if (u->ar->archive_entry_filetype(e) == AE_IFDIR)
 			error = do_dir(u, path);
 		else if (path[strlen(path) - 1] == '/')
 			error = fail_entry(u, CINSTALL_EBADWHEEL, path, "file entry with a directory name");
@@ -859,11 +862,11 @@ static int read_part(part *pt, unpacker *t, int streaming)
 			error = CINSTALL_ERROR; /* another part failed */
 			goto done;
 		}
-		if (archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		if (t->ar->archive_read_next_header(a, &e) != ARCHIVE_OK) {
 			error = archive_fail(t, a, NULL, "damaged zip archive");
 			goto done;
 		}
-		if (i < pt->first && streaming && !archive_entry_size_is_set(e)) {
+		if (i < pt->first && streaming && !t->ar->archive_entry_size_is_set(e)) {
 			error = 1;
 			goto done;
 		}
@@ -874,7 +877,7 @@ static int read_part(part *pt, unpacker *t, int streaming)
 		 * matched by name: a local header the central directory does not
 		 * list would shift them. */
 		f = &t->files[sp->file_of[i]];
-		path = entry_name(e, t->ctx->utf8 != (locale_t)0);
+		path = entry_name(t->ar, e, t->ctx->utf8 != (locale_t)0);
 		if (!path || strcmp(path, f->path)) {
 			error = fail_entry(t, CINSTALL_EBADWHEEL, f->path, "entry %zu changed between reads", i + 1);
 			goto done;
@@ -1782,6 +1785,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 {
 	cinstall_buf tree = CINSTALL_BUF_INIT;
 	cinstall_err zerr = CINSTALL_ERR_INIT;
+	const cinstall_libzip *zl;
 	unpacker u;
 	const char **fresh = NULL;
 	size_t i, nfresh = 0, nzip = 0;
@@ -1796,7 +1800,9 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	u.wheel_size = wheel_size;
 	u.treefd = -1;
 	u.m = m;
-	if ((error = cinstall_sha__new(&u.sha, CINSTALL_HASH_SHA256, err)) < 0 ||
+	if ((error = cinstall_dl__libarchive(&u.ar, &ctx->dl, err, u.wheel)) < 0 ||
+	    (error = cinstall_dl__libzip(&zl, &ctx->dl, err, u.wheel)) < 0 ||
+	    (error = cinstall_sha__new(&u.sha, CINSTALL_HASH_SHA256, err)) < 0 ||
 	    (error = cinstall_xxh__new(&u.xxh, err)) < 0)
 		goto done;
 	if (cinstall_path__join(&tree, dir, "tree") < 0) {
@@ -1817,7 +1823,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	 * reported in libarchive's words.  (Beside a split's first pass, which
 	 * also reads every local header, it saved ~10 ms of 0.86 s at 20,000
 	 * files and raised the peak by 1.4 MB: left.) */
-	zerror = cinstall_zipcheck__run(&zerr, &nzip, u.wheel, fd);
+	zerror = cinstall_zipcheck__run(&zerr, &nzip, zl, u.ar, u.wheel, fd);
 	if (zerror == CINSTALL_ENOMEM) {
 		error = cinstall_err__oom(err);
 		goto done;

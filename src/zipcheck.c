@@ -58,6 +58,7 @@ static void free_names(cd_name **set)
 #define WINDOW ((size_t)64 << 10)
 
 typedef struct wsrc {
+	const cinstall_libzip *zl;
 	int fd;
 	zip_uint64_t size, pos;          /* the file's size; where the next read starts */
 	zip_uint64_t start;              /* the window holds [start, start + len) */
@@ -68,7 +69,7 @@ typedef struct wsrc {
 
 static zip_int64_t wsrc_fail(wsrc *w, int ze)
 {
-	zip_error_set(&w->error, ze, errno);
+	w->zl->zip_error_set(&w->error, ze, errno);
 	return -1;
 }
 
@@ -128,43 +129,45 @@ static zip_int64_t wsrc_cb(void *state, void *data, zip_uint64_t len, zip_source
 	case ZIP_SOURCE_CLOSE:
 		return 0;
 	case ZIP_SOURCE_STAT: {
-		zip_stat_t *zs = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &w->error);
-		if (!zs)
+		zip_stat_t *zs = data; /* ZIP_SOURCE_GET_ARGS, through the table */
+		if (len < sizeof(*zs)) {
+			w->zl->zip_error_set(&w->error, ZIP_ER_INVAL, 0);
 			return -1;
+		}
 		if (fstat(w->fd, &st) < 0)
 			return wsrc_fail(w, ZIP_ER_READ);
-		zip_stat_init(zs);
+		w->zl->zip_stat_init(zs);
 		zs->size = (zip_uint64_t)st.st_size;
 		zs->mtime = st.st_mtime;
 		zs->valid |= ZIP_STAT_SIZE | ZIP_STAT_MTIME;
 		return (zip_int64_t)sizeof(*zs);
 	}
 	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&w->error, data, len);
+		return w->zl->zip_error_to_data(&w->error, data, len);
 	case ZIP_SOURCE_FREE:
-		zip_error_fini(&w->error);
+		w->zl->zip_error_fini(&w->error);
 		free(w);
 		return 0;
 	case ZIP_SOURCE_SEEK:
-		if ((to = zip_source_seek_compute_offset(w->pos, w->size, data, len, &w->error)) < 0)
+		if ((to = w->zl->zip_source_seek_compute_offset(w->pos, w->size, data, len, &w->error)) < 0)
 			return -1;
 		w->pos = (zip_uint64_t)to;
 		return 0;
 	case ZIP_SOURCE_TELL:
 		return (zip_int64_t)w->pos;
 	case ZIP_SOURCE_SUPPORTS:
-		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+		return w->zl->zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
 		                                      ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL,
 		                                      ZIP_SOURCE_SUPPORTS, -1);
 	default:
-		zip_error_set(&w->error, ZIP_ER_OPNOTSUPP, 0);
+		w->zl->zip_error_set(&w->error, ZIP_ER_OPNOTSUPP, 0);
 		return -1;
 	}
 }
 
 /* Open the zip on `fd` with libzip.  NULL with *zerr set on failure
  * (ZIP_ER_MEMORY, ZIP_ER_INCONS, ...). */
-static zip_t *open_zip(int fd, int flags, int *zerr, char *why, size_t cap)
+static zip_t *open_zip(const cinstall_libzip *zl, int fd, int flags, int *zerr, char *why, size_t cap)
 {
 	zip_error_t ze;
 	zip_source_t *src;
@@ -172,35 +175,37 @@ static zip_t *open_zip(int fd, int flags, int *zerr, char *why, size_t cap)
 	wsrc *w = malloc(sizeof(*w));
 
 	*zerr = 0;
-	zip_error_init(&ze);
+	zl->zip_error_init(&ze);
 	if (!w) {
 		*zerr = ZIP_ER_MEMORY;
 		snprintf(why, cap, "out of memory");
 		goto done;
 	}
+	w->zl = zl;
 	w->fd = fd;
-	zip_error_init(&w->error);
-	if (!(src = zip_source_function_create(wsrc_cb, w, &ze))) {
-		zip_error_fini(&w->error);
+	zl->zip_error_init(&w->error);
+	if (!(src = zl->zip_source_function_create(wsrc_cb, w, &ze))) {
+		zl->zip_error_fini(&w->error);
 		free(w);
 		goto failed;
 	}
-	if (!(za = zip_open_from_source(src, flags | ZIP_RDONLY, &ze))) {
-		zip_source_free(src); /* frees w */
+	if (!(za = zl->zip_open_from_source(src, flags | ZIP_RDONLY, &ze))) {
+		zl->zip_source_free(src); /* frees w */
 		goto failed;
 	}
 	goto done;
 failed:
-	*zerr = zip_error_code_zip(&ze);
-	snprintf(why, cap, "%s", zip_error_strerror(&ze));
+	*zerr = zl->zip_error_code_zip(&ze);
+	snprintf(why, cap, "%s", zl->zip_error_strerror(&ze));
 done:
-	zip_error_fini(&ze);
+	zl->zip_error_fini(&ze);
 	return za;
 }
 
 /* The first name the local headers and the central directory disagree on,
  * as an error; 0 when no name differs (then method, time or sizes do). */
-static int diagnose(cinstall_err *err, const char *wheel, int fd)
+static int diagnose(cinstall_err *err, const cinstall_libzip *zl, const cinstall_libarchive *ar, const char *wheel,
+                    int fd)
 {
 	cd_name *set = NULL, *c;
 	struct archive *a = NULL;
@@ -211,11 +216,11 @@ static int diagnose(cinstall_err *err, const char *wheel, int fd)
 	zip_t *za;
 	int zerr, r, error = 0;
 
-	if (!(za = open_zip(fd, 0, &zerr, why, sizeof(why))))
+	if (!(za = open_zip(zl, fd, 0, &zerr, why, sizeof(why))))
 		return zerr == ZIP_ER_MEMORY ? cinstall_err__oom(err) : 0;
-	n = zip_get_num_entries(za, 0);
+	n = zl->zip_get_num_entries(za, 0);
 	for (i = 0; i < n; i++) {
-		const char *name = zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+		const char *name = zl->zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
 		size_t len;
 		if (!name)
 			continue;
@@ -239,13 +244,13 @@ static int diagnose(cinstall_err *err, const char *wheel, int fd)
 	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	if (utf8)
 		saved = uselocale(utf8);
-	if (!(a = archive_read_new()) || archive_read_support_format_zip_seekable(a) != ARCHIVE_OK ||
-	    lseek(fd, 0, SEEK_SET) < 0 || archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK)
+	if (!(a = ar->archive_read_new()) || ar->archive_read_support_format_zip_seekable(a) != ARCHIVE_OK ||
+	    lseek(fd, 0, SEEK_SET) < 0 || ar->archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK)
 		goto restore;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name = archive_entry_pathname_utf8(e);
+	while ((r = ar->archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		const char *name = ar->archive_entry_pathname_utf8(e);
 		size_t len;
-		if (!name && !(name = archive_entry_pathname(e)))
+		if (!name && !(name = ar->archive_entry_pathname(e)))
 			continue;
 		len = name_len(name);
 		HASH_FIND(hh, set, name, len, c);
@@ -270,18 +275,19 @@ static int diagnose(cinstall_err *err, const char *wheel, int fd)
 		}
 restore:
 	if (a)
-		archive_read_free(a);
+		ar->archive_read_free(a);
 	if (utf8) {
 		uselocale(saved);
 		freelocale(utf8);
 	}
 done:
 	free_names(&set);
-	zip_discard(za);
+	zl->zip_discard(za);
 	return error;
 }
 
-int cinstall_zipcheck__run(cinstall_err *err, size_t *out_entries, const char *wheel, int fd)
+int cinstall_zipcheck__run(cinstall_err *err, size_t *out_entries, const cinstall_libzip *zl,
+                           const cinstall_libarchive *ar, const char *wheel, int fd)
 {
 	char why[256];
 	zip_t *za;
@@ -289,10 +295,10 @@ int cinstall_zipcheck__run(cinstall_err *err, size_t *out_entries, const char *w
 	int zerr, error;
 
 	*out_entries = 0;
-	if ((za = open_zip(fd, ZIP_CHECKCONS, &zerr, why, sizeof(why)))) {
-		n = zip_get_num_entries(za, 0);
+	if ((za = open_zip(zl, fd, ZIP_CHECKCONS, &zerr, why, sizeof(why)))) {
+		n = zl->zip_get_num_entries(za, 0);
 		*out_entries = n > 0 ? (size_t)n : 0;
-		zip_discard(za);
+		zl->zip_discard(za);
 		return 0;
 	}
 	switch (zerr) {
@@ -303,7 +309,7 @@ int cinstall_zipcheck__run(cinstall_err *err, size_t *out_entries, const char *w
 	case ZIP_ER_SEEK:
 		return cinstall_err__set(err, CINSTALL_EIO, 0, "%s: cannot read the zip's headers: %s", wheel, why);
 	case ZIP_ER_INCONS:
-		if ((error = diagnose(err, wheel, fd)) < 0)
+		if ((error = diagnose(err, zl, ar, wheel, fd)) < 0)
 			return error;
 		return cinstall_err__set(err, CINSTALL_EBADWHEEL, 0,
 		                         "%s: a local file header disagrees with the central directory "

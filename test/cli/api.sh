@@ -169,14 +169,27 @@ fi
 
 # --- the static library with pkg-config --static ----------------------------
 # `pkg-config --static` names what libcinstall.a needs; link those shared
-# (the static closure of libarchive needs -dev packages nobody has).
+# (the static closure of libarchive needs -dev packages nobody has).  The
+# default build opens libarchive and libzip itself when a wheel is first
+# read (src/dl.h): then they are not linked, and -ldl is; `make DLOPEN=0`
+# links them.
 if command -v pkg-config >/dev/null 2>&1; then
 	slibs=" $(pc --static --libs cinstall) "
-	case $slibs in
-	*" -larchive "*" -lzip "*" -lcrypto "*" -pthread "*) ok api.pkg-config-static ;;
-	*) fail api.pkg-config-static "--static --libs lacks -larchive, -lzip, -lcrypto or -pthread: $slibs" ;;
-	esac
-	deps=$(pkg-config --libs libarchive libzip libcrypto)
+	has() { case $slibs in *" $1 "*) return 0 ;; esac; return 1; }
+	if ldd "$CINSTALL" | grep -q 'libarchive\.so'; then
+		if has -larchive && has -lzip && has -lcrypto && has -pthread; then
+			ok api.pkg-config-static
+		else
+			fail api.pkg-config-static "--static --libs lacks -larchive, -lzip, -lcrypto or -pthread: $slibs"
+		fi
+	elif has -larchive || has -lzip; then
+		fail api.pkg-config-static "--static --libs links what is loaded lazily: $slibs"
+	elif has -lcrypto && has -ldl && has -pthread; then
+		ok api.pkg-config-static
+	else
+		fail api.pkg-config-static "--static --libs lacks -lcrypto, -ldl or -pthread: $slibs"
+	fi
+	deps=$(pc --static --libs cinstall | sed 's/-lcinstall//')
 	# shellcheck disable=SC2086
 	if cc -std=c11 $san -o "$T/embed-static" "$TOP/examples/embed.c" $cflags "$lib/libcinstall.a" $deps -pthread 2> "$T/cc.log" &&
 		! ldd "$T/embed-static" | grep -q libcinstall &&

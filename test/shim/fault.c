@@ -3,8 +3,10 @@
  * Controlled by the environment (read once, at the first intercepted call):
  *   FAULT_CALL    comma-separated call names: link linkat ioctl (FICLONE
  *                 only) copy_file_range rename renameat open openat write
- *                 symlink symlinkat fsync mkdir mkdirat ("open" also covers
- *                 open64, "openat" openat64); a name may carry its own
+ *                 symlink symlinkat fsync mkdir mkdirat dlopen ("open" also
+ *                 covers open64, "openat" openat64; a faulted dlopen opens
+ *                 a path that does not exist instead, so that dlerror()
+ *                 says why as for a missing library); a name may carry its own
  *                 errno: "copy_file_range=ENOSYS,write=ENOSPC"
  *   FAULT_ERRNO   the errno to fail with: a name (EMLINK, EXDEV, ENOSPC,
  *                 EAGAIN, EPERM, ...) or a number; default EIO.  SHORT
@@ -220,6 +222,18 @@ int linkat(int da, const char *a, int db, const char *b, int flags)
 	if (inject("linkat", at_path("linkat", da, a, pa, sizeof(pa)), at_path("linkat", db, b, pb, sizeof(pb))))
 		return -1;
 	return real(da, a, db, b, flags);
+}
+
+void *dlopen(const char *name, int flags)
+{
+	char missing[1100];
+
+	REAL(void *, "dlopen", (const char *, int));
+	if (name && inject("dlopen", name, NULL)) {
+		snprintf(missing, sizeof(missing), "/nonexistent/fault-injected/%s", name);
+		return real(missing, flags);
+	}
+	return real(name, flags);
 }
 
 int symlink(const char *a, const char *b)

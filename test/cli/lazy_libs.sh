@@ -1,0 +1,95 @@
+#!/bin/sh
+# test/cli/lazy_libs.sh - libarchive and libzip are loaded when a wheel is
+# first read (src/dl.h), not at start: a warm install loads neither, a cold
+# one loads both; a library that cannot be loaded fails the cold install
+# with a message naming the wheel and the library, leaving the environment
+# and the cache as they were, while a warm install still works.
+. "$TOP/test/lib.sh"
+
+if ldd "$CINSTALL" 2>/dev/null | grep -q 'libarchive\.so'; then
+	skip lazy_libs.sh "this build links libarchive directly (make DLOPEN=0): nothing is loaded lazily"
+	exit 0
+fi
+if ! "$PYTHON" -m venv --without-pip "$T/venv" 2> "$T/venv.err"; then
+	skip lazy_libs.sh "cannot create a venv with $PYTHON: $(head -1 "$T/venv.err")"
+	exit 0
+fi
+V=$T/venv
+SP=$("$V/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+A=$FIXTURES/simple-1.0-py3-none-any.whl
+B=$FIXTURES/eppkg-1.0-py3-none-any.whl
+pre=$(ldd "$CINSTALL" 2>/dev/null | awk '/libasan/ { print $3 }')
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+
+# Which shared objects a command loads, as the dynamic loader reports them.
+loads() {
+	out=$1; shift
+	LD_DEBUG=files LD_DEBUG_OUTPUT="$T/ld" "$@" > /dev/null 2> "$T/err"
+	rc=$?
+	cat "$T"/ld.* > "$out" 2>/dev/null
+	rm -f "$T"/ld.*
+	return $rc
+}
+
+# Cold: both are loaded, after start (dlopen), and the wheel is installed.
+if loads "$T/cold" "$CINSTALL" install --python "$V" "$A"; then
+	if grep -q 'file=libarchive\.so.*dynamically loaded by' "$T/cold" &&
+		grep -q 'file=libzip\.so.*dynamically loaded by' "$T/cold"; then
+		ok lazy_cold_loads_both
+	else
+		fail lazy_cold_loads_both "no dlopen of libarchive and libzip in: $(grep -o 'file=[^ ]*' "$T/cold" | sort -u | tr '\n' ' ')"
+	fi
+else
+	fail lazy_cold_loads_both "the cold install failed: $(cat "$T/err")"
+fi
+
+# Warm: neither is loaded.
+"$CINSTALL" uninstall --python "$V" simple > /dev/null 2>&1
+if loads "$T/warm" "$CINSTALL" install --python "$V" "$A" && [ -f "$SP/simple-1.0.dist-info/RECORD" ]; then
+	if grep -q 'file=lib\(archive\|zip\)\.so' "$T/warm"; then
+		fail lazy_warm_loads_neither "$(grep -o 'file=lib\(archive\|zip\)[^ ]*' "$T/warm" | sort -u | tr '\n' ' ')"
+	else
+		ok lazy_warm_loads_neither
+	fi
+else
+	fail lazy_warm_loads_neither "the warm install failed: $(cat "$T/err")"
+fi
+
+# A library that cannot be loaded.
+SHIM=$BUILD/test/shim/fault.so
+if [ ! -f "$SHIM" ]; then
+	skip lazy_missing "no fault shim at $SHIM (make unit builds it)"
+	exit 0
+fi
+for lib in libarchive libzip; do
+	rm -f "$T/faults"
+	before_sp=$(tree_digest "$SP")
+	before_cache=$(cd "$CINSTALL_CACHE_DIR" && find . | sort | md5sum)
+	LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=dlopen FAULT_MATCH="$lib.so" FAULT_REPORT="$T/faults" \
+		"$CINSTALL" install --python "$V" "$B" > "$T/out" 2> "$T/err"
+	rc=$?
+	if [ ! -s "$T/faults" ]; then
+		fail "lazy_missing_$lib" "no fault was injected (rc $rc): $(cat "$T/err")"
+	elif [ "$rc" -eq 0 ]; then
+		fail "lazy_missing_$lib" "the install succeeded without $lib"
+	elif ! grep -q "eppkg-1.0-py3-none-any.whl: cannot read it: $lib\.so[.0-9]* cannot be loaded (.*$lib\.so[.0-9]*: cannot open shared object file" "$T/err"; then
+		fail "lazy_missing_$lib" "message: $(cat "$T/err")"
+	elif [ "$(tree_digest "$SP")" != "$before_sp" ]; then
+		fail "lazy_missing_$lib" "site-packages changed"
+	elif [ "$(cd "$CINSTALL_CACHE_DIR" && find . | sort | md5sum)" != "$before_cache" ]; then
+		fail "lazy_missing_$lib" "the cache changed: $(cd "$CINSTALL_CACHE_DIR" && find . | sort | head -20 | tr '\n' ' ')"
+	else
+		ok "lazy_missing_$lib"
+	fi
+done
+
+# Without either library, a wheel already in the cache still installs.
+"$CINSTALL" uninstall --python "$V" simple > /dev/null 2>&1
+rm -f "$T/faults"
+if LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=dlopen FAULT_MATCH=lib FAULT_REPORT="$T/faults" \
+	"$CINSTALL" install --python "$V" "$A" > /dev/null 2> "$T/err" &&
+	[ -f "$SP/simple-1.0.dist-info/RECORD" ] && [ ! -s "$T/faults" ]; then
+	ok lazy_warm_without_libs
+else
+	fail lazy_warm_without_libs "$(cat "$T/err") $(cat "$T/faults" 2>/dev/null)"
+fi
