@@ -90,21 +90,21 @@ fresh() { # fresh DIR: set FRESH to a new, never used path under DIR
 }
 newvenv() { $PYTHON -m venv --without-pip "$1" || die "python3 -m venv failed"; }
 sitep() { echo "$1"/lib/python3*/site-packages; }
-ms() { echo $(($(date +%s%N) / 1000000)); }
+us() { echo $(($(date +%s%N) / 1000)); }
 
-# timed NAME SET CMD...: run CMD under /usr/bin/time, record wall ms + RSS.
+# timed NAME SET CMD...: run CMD under /usr/bin/time, record wall us + RSS.
 # After a sync (not timed), so that no contender pays for the writeback of
 # the trees the one before it wrote (as bench/large.sh).
 timed() {
 	name=$1 set=$2
 	shift 2
 	sync
-	t0=$(ms)
+	t0=$(us)
 	/usr/bin/time -f %M -o "$T/rss" "$@" > "$T/last.out" 2>&1 || {
 		echo "  ($name on $set failed: $(tail -2 "$T/last.out" | tr '\n' ' '))" >&2
 		echo "$set $name fail" >> "$T/fails"
 	}
-	t1=$(ms)
+	t1=$(us)
 	echo "$set $name $((t1 - t0)) $(tail -1 "$T/rss")" >> "$T/times"
 }
 
@@ -263,7 +263,7 @@ run_one() { # SET CONTENDER
 		warm-*) cache=$(dirname "$base")/warm.$s ;;
 		esac
 		newvenv "$dst"
-		timed "$c" "$s" env CINSTALL_CACHE_DIR="$cache" "$CINSTALL" --python "$dst" -q --strict-link-mode \
+		timed "$c" "$s" "$CINSTALL" --cache-dir "$cache" --python "$dst" -q --strict-link-mode \
 			--link-mode="$mode" -j "$j" $wheels ;;
 	bsdtar) mkdir "$dst"
 		printf '%s\n' $wheels > "$T/bsdtar.list"
@@ -277,6 +277,7 @@ run_one() { # SET CONTENDER
 	cp-al) timed "$c" "$s" cp -al "$(sitep "$T/ref.$s")" "$dst" ;;
 	cp-r) timed "$c" "$s" cp -r "$(sitep "$T/ref.$s")" "$dst" ;;
 	cp-reflink) timed "$c" "$s" cp -r --reflink=always "$MNT/ref.$s" "$dst" ;;
+	null) timed "$c" "$s" true ;;
 	esac
 	if [ "$TMPFS" = 1 ]; then
 		rm -rf "$dst"
@@ -298,6 +299,7 @@ while [ "$r" -lt "$ROUNDS" ]; do
 		for c in $order; do
 			run_one "$s" "$c"
 		done
+		run_one "$s" null # the harness's own cost, subtracted in the report
 	done
 done
 
@@ -310,16 +312,29 @@ sets = open(os.path.join(T, "sets")).read().split()
 order = open(os.path.join(T, "contenders")).read().split()
 rows = sorted((l.split() + ["0"])[:4] for l in open(os.path.join(T, "times")))
 rows.sort(key=lambda r: order.index(r[1]) if r[1] in order else 99)
-times = {}
-for s, c, ms, rss in rows:
-    times.setdefault((s, c), []).append((int(ms), int(rss) if rss.isdigit() else 0))
+times, null = {}, []
+for s, c, us, rss in rows:
+    if c == "null":
+        null.append(int(us))
+        continue
+    times.setdefault((s, c), []).append((int(us), int(rss) if rss.isdigit() else 0))
+# What timing a command costs with nothing to do (date, fork, exec of
+# /usr/bin/time running `true`): subtracted from every time below, so that
+# a ratio compares the commands, not the harness (as hyperfine subtracts
+# its shell's start).  A contender's own start (the dynamic loader, a
+# Python interpreter) stays in its time.
+harness = statistics.median(null) if null else 0
+print("Times are net of the harness's own cost, %.1f ms (median of %d runs of `/usr/bin/time true`), "
+      "subtracted from each run." % (harness / 1000, len(null)))
+print()
+times = {k: [(max(t - harness, 1), r) for t, r in v] for k, v in times.items()}
 fails = set()
 if os.path.exists(os.path.join(T, "fails")):
     fails = {tuple(l.split()[:2]) for l in open(os.path.join(T, "fails"))}
 files = {s: int(open(os.path.join(T, "files." + s)).read()) for s in sets}
 def med(s, c):
     v = times.get((s, c))
-    return statistics.median(t for t, _ in v) / 1000 if v else None
+    return statistics.median(t for t, _ in v) / 1e6 if v else None
 def base_of(c):
     if c.startswith("cold-"):
         return "bsdtar"
@@ -347,14 +362,14 @@ for s in sets:
         if ss != s:
             continue
         m = med(s, c)
-        lo, hi = min(t for t, _ in v) / 1000, max(t for t, _ in v) / 1000
+        lo, hi = min(t for t, _ in v) / 1e6, max(t for t, _ in v) / 1e6
         rss = max(r for _, r in v) / 1024
         b = base_of(c)
         bm = med(s, b) if b else None
         ratio_pip = "%.1fx" % (pip / m) if pip and m else "-"
         ratio_b = "%.2fx %s" % (m / bm, b) if bm and m else "-"
         flag = " (FAILED)" if (s, c) in fails else ""
-        print("| %s%s | %.3f | %.3f-%.3f | %s | %s | %.0f | %.1f |" % (label(c), flag, m, lo, hi, ratio_pip, ratio_b,
+        print("| %s%s | %.4f | %.4f-%.4f | %s | %s | %.0f | %.1f |" % (label(c), flag, m, lo, hi, ratio_pip, ratio_b,
                                                                   n / m if m else 0, rss))
     print()
 # Targets (issue 8).
