@@ -410,7 +410,7 @@ with open(out + ".dat", "w") as f:
         f.write("%d %s\n" % (files[s], " ".join("%.4f" % (med(s, c) or float("nan")) for c in plot)))
 with open(os.path.join(T, "plot.gp"), "w") as f:
     f.write('set terminal pngcairo noenhanced size 1000,800\nset output "%s.png"\n' % out)
-    f.write('set logscale xy\nset xlabel "files installed"\nset ylabel "seconds (median)"\n')
+    f.write('set logscale xy\nset xlabel "files installed"\nset ylabel "seconds (median, net of the harness)"\n')
     f.write('set key outside below maxrows 6\nset grid\n')
     f.write('set title "one wheel of N files (bench/make_large_wheels.py): cinstall, peers, physical limits"\n')
     f.write("plot " + ", ".join('"%s.dat" using 1:%d with linespoints title "%s"' % (out, i + 2, label(c))
