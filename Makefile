@@ -143,7 +143,7 @@ unit: all $(UNIT_BIN) $(SHIM_SO)
 # The whole suite: unit tests, the command as a user runs it, conformance
 # against pypa/installer, and filesystem tests (mounts need root).
 check: unit
-	$(Q)BUILD=$(BUILD) SANITIZE=$(SANITIZE) sh test/run.sh
+	$(Q)BUILD=$(BUILD) SANITIZE=$(SANITIZE) DLOPEN=$(DLOPEN) sh test/run.sh
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined check
