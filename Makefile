@@ -52,10 +52,13 @@ PC_REQUIRES = libarchive libzip libcrypto
 PC_LIBS     =
 endif
 
+# x86-64: XXH3 also built for AVX2 (src/hash_avx2.c), chosen at run time.
+XXH_AVX2 := $(if $(filter x86_64%,$(shell $(CC) -dumpmachine 2>/dev/null)),-DCINSTALL_XXH_AVX2=1)
+
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread $(WARN) $(SANFLAGS) $(CFLAGS)
-LIB_CFLAGS  = $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DCINSTALL_BUILDING -Iinclude -Ithird_party -Isrc $(PKG_CFLAGS) $(DL_CFLAGS)
+LIB_CFLAGS  = $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DCINSTALL_BUILDING -Iinclude -Ithird_party -Isrc $(PKG_CFLAGS) $(DL_CFLAGS) $(XXH_AVX2)
 CLI_CFLAGS  = $(ALL_CFLAGS) -Iinclude
-TEST_CFLAGS = $(ALL_CFLAGS) -Iinclude -Ithird_party -Isrc -Itest/unit $(PKG_CFLAGS)
+TEST_CFLAGS = $(ALL_CFLAGS) -Iinclude -Ithird_party -Isrc -Itest/unit $(PKG_CFLAGS) $(XXH_AVX2)
 LIBS        = $(PKG_LIBS) -pthread
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
@@ -95,6 +98,11 @@ $(BUILD)/src/cli/%.o: src/cli/%.c
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(QCC)$(CC) $(LIB_CFLAGS) -MMD -MP -c -o $@ $<
+
+# XXH3's update for AVX2, called only on CPUs that have it (src/hash_avx2.c).
+ifneq ($(XXH_AVX2),)
+$(BUILD)/src/hash_avx2.o: LIB_CFLAGS += -mavx2
+endif
 
 $(STATIC): $(LIB_OBJ)
 	$(QLD)rm -f $@ && ar rcs $@ $^

@@ -43,6 +43,7 @@ struct cinstall_sha {
 
 struct cinstall_xxh {
 	XXH3_state_t *state;
+	int avx2; /* the CPU has AVX2: cinstall_xxh__update_avx2 (hash_avx2.c) */
 };
 
 cinstall_hash_algo cinstall_hash__algo(const char *name)
@@ -190,6 +191,9 @@ int cinstall_xxh__new(cinstall_xxh **out, cinstall_err *err)
 		return cinstall_err__oom(err);
 	}
 	XXH3_128bits_reset(x->state);
+#if CINSTALL_XXH_AVX2
+	x->avx2 = __builtin_cpu_supports("avx2") != 0;
+#endif
 	*out = x;
 	return 0;
 }
@@ -201,6 +205,12 @@ void cinstall_xxh__reset(cinstall_xxh *x)
 
 void cinstall_xxh__update(cinstall_xxh *x, const void *data, size_t len)
 {
+#if CINSTALL_XXH_AVX2
+	if (x->avx2) {
+		cinstall_xxh__update_avx2(x->state, data, len);
+		return;
+	}
+#endif
 	XXH3_128bits_update(x->state, data, len);
 }
 

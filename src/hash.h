@@ -48,6 +48,12 @@ void cinstall_xxh__update(cinstall_xxh *x, const void *data, size_t len);
 void cinstall_xxh__final_hex(cinstall_xxh *x, char out[CINSTALL_XXH_HEX]);
 void cinstall_xxh__free(cinstall_xxh *x);
 
+#if CINSTALL_XXH_AVX2
+/* XXH3_128bits_update on an XXH3_state_t, compiled for AVX2 (hash_avx2.c):
+ * for hash.c, which calls it only on a CPU with AVX2. */
+void cinstall_xxh__update_avx2(void *state, const void *data, size_t len);
+#endif
+
 /* One-shot XXH3-128 of a buffer, as hex. */
 void cinstall_xxh__hex(char out[CINSTALL_XXH_HEX], const void *data, size_t len);
 

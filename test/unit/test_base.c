@@ -1,4 +1,5 @@
 /* test_base.c - the bottom layer: paths, hashes, buffers, errors. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -222,6 +223,53 @@ static void test_hash__xxh3_streaming_matches_oneshot(void)
 	cinstall_xxh__free(x);
 }
 
+/* The streaming update takes xxHash's AVX2 code where the CPU has it
+ * (hash_avx2.c) and its SSE2 code elsewhere; the one-shot hash is always
+ * SSE2.  Both must give the same digests, over inputs long enough to run
+ * the vector loops (stripes of 64 bytes, blocks of 1,024), fed in pieces
+ * that end inside and across them. */
+static void test_hash__xxh3_vector_paths_agree(void)
+{
+	static const size_t sizes[] = { 0, 1, 63, 64, 65, 240, 241, 1023, 1024, 1025, 4096, 65536 + 17, 300000 };
+	static const size_t pieces[] = { 1, 7, 64, 100, 1024, 4099, 65536 };
+	unsigned char *data = malloc(300000);
+	cinstall_err err = CINSTALL_ERR_INIT;
+	char a[CINSTALL_XXH_HEX], b[CINSTALL_XXH_HEX];
+	uint32_t r = 2463534242u;
+	size_t i, k, p, at;
+
+	CHECK(data != NULL);
+	if (!data)
+		return;
+	for (i = 0; i < 300000; i++) { /* xorshift32 */
+		r ^= r << 13;
+		r ^= r >> 17;
+		r ^= r << 5;
+		data[i] = (unsigned char)r;
+	}
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		cinstall_xxh__hex(b, data, sizes[k]);
+		for (p = 0; p < sizeof(pieces) / sizeof(pieces[0]); p++) {
+			cinstall_xxh *x = NULL;
+			CHECK_INT(cinstall_xxh__new(&x, &err), 0);
+			for (at = 0; at < sizes[k]; at += pieces[p])
+				cinstall_xxh__update(x, data + at, sizes[k] - at < pieces[p] ? sizes[k] - at : pieces[p]);
+			cinstall_xxh__final_hex(x, a);
+			if (strcmp(a, b))
+				th_fail(__FILE__, __LINE__, "%zu bytes in pieces of %zu: streaming %s, one-shot %s", sizes[k],
+				        pieces[p], a, b);
+			cinstall_xxh__free(x);
+		}
+	}
+	free(data);
+#if CINSTALL_XXH_AVX2
+	if (!__builtin_cpu_supports("avx2"))
+		th_skip("this CPU has no AVX2: only xxHash's SSE2 code was compared with itself");
+#else
+	th_skip("not built for x86-64: there is one vector path, compared with itself");
+#endif
+}
+
 static void test_ctx__defaults_and_env(void)
 {
 	cinstall_ctx *ctx = NULL;
@@ -255,6 +303,7 @@ static const cinstall_test tests[] = {
 	TEST(test_hash__reset_reuses_and_switches),
 	TEST(test_buf__printf_fits_and_grows),
 	TEST(test_hash__xxh3_streaming_matches_oneshot),
+	TEST(test_hash__xxh3_vector_paths_agree),
 	TEST(test_ctx__defaults_and_env),
 	{ NULL, NULL }
 };
