@@ -44,7 +44,7 @@ static void *open_lib(cinstall_err *err, const char *wheel, const char *soname)
 
 	if (!h) {
 		why = dlerror();
-		cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: %s cannot be loaded (%s)", wheel, soname,
+		cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' cannot be loaded (%s)", wheel, soname,
 		                  why ? why : "no reason given");
 	}
 	return h;
@@ -54,7 +54,7 @@ static int no_symbol(cinstall_err *err, const char *wheel, const char *soname, c
 {
 	const char *why = dlerror();
 
-	return cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: %s has no '%s' (%s)", wheel, soname, name,
+	return cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' has no '%s' (%s)", wheel, soname, name,
 	                         why ? why : "no reason given");
 }
 

@@ -72,7 +72,7 @@ for lib in libarchive libzip; do
 		fail "lazy_missing_$lib" "no fault was injected (rc $rc): $(cat "$T/err")"
 	elif [ "$rc" -ne 1 ]; then
 		fail "lazy_missing_$lib" "exit status $rc without $lib, not 1 (cinstall(1): an error not listed)"
-	elif ! grep -q "eppkg-1.0-py3-none-any.whl: cannot read it: $lib\.so[.0-9]* cannot be loaded (.*$lib\.so[.0-9]*: cannot open shared object file" "$T/err"; then
+	elif ! grep -q "eppkg-1.0-py3-none-any.whl: cannot read it: '$lib\.so[.0-9]*' cannot be loaded (.*$lib\.so[.0-9]*: cannot open shared object file" "$T/err"; then
 		fail "lazy_missing_$lib" "message: $(cat "$T/err")"
 	elif [ "$(tree_digest "$SP")" != "$before_sp" ]; then
 		fail "lazy_missing_$lib" "site-packages changed"
