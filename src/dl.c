@@ -1,6 +1,7 @@
 /* dl.c - libarchive and libzip, bound when a wheel is first read (dl.h). */
 #include "dl.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #ifndef CINSTALL_DLOPEN
@@ -14,6 +15,14 @@
 #endif
 _Static_assert(sizeof(CINSTALL_LIBARCHIVE_SONAME) > 1 && sizeof(CINSTALL_LIBZIP_SONAME) > 1,
                "no soname for libarchive or libzip: are libarchive-dev and libzip-dev installed?");
+#else
+/* Linked directly: the names serve only the (unused) messages. */
+#ifndef CINSTALL_LIBARCHIVE_SONAME
+#define CINSTALL_LIBARCHIVE_SONAME "libarchive"
+#endif
+#ifndef CINSTALL_LIBZIP_SONAME
+#define CINSTALL_LIBZIP_SONAME "libzip"
+#endif
 #endif
 
 void cinstall_dl__init(cinstall_dl *dl)
@@ -34,108 +43,89 @@ void cinstall_dl__release(cinstall_dl *dl)
 	memset(dl, 0, sizeof(*dl));
 }
 
+/* One function of a table: its name, where it goes, and (linked
+ * directly) its address. */
+typedef struct dl_sym {
+	const char *name;
+	size_t off;
+	void *addr;
+} dl_sym;
+
 #if CINSTALL_DLOPEN
-/* Open `soname`, or say why not.  RTLD_LOCAL: the symbols stay out of the
- * process's global scope, where a host's own libarchive may be. */
-static void *open_lib(cinstall_err *err, const char *wheel, const char *soname)
+#define CINSTALL_DL_SYM(type, f) { #f, offsetof(type, f), NULL },
+#else
+#define CINSTALL_DL_SYM(type, f) { #f, offsetof(type, f), (void *)f },
+#endif
+#define CINSTALL_DL_ARCHIVE_SYM(f) CINSTALL_DL_SYM(cinstall_libarchive, f)
+#define CINSTALL_DL_ZIP_SYM(f) CINSTALL_DL_SYM(cinstall_libzip, f)
+
+static const dl_sym archive_syms[] = { CINSTALL_LIBARCHIVE_FUNCS(CINSTALL_DL_ARCHIVE_SYM) };
+static const dl_sym zip_syms[] = { CINSTALL_LIBZIP_FUNCS(CINSTALL_DL_ZIP_SYM) };
+
+/* Fill `table` with `syms` from `soname` (or, linked directly, with their
+ * addresses), once: under dl->lock, *ready says it is done. */
+static int load(cinstall_dl *dl, void *table, void **handle, int *ready, const char *soname, const dl_sym *syms,
+                size_t n, cinstall_err *err, const char *wheel)
 {
-	void *h = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
+	size_t i;
+	int error = 0;
+#if CINSTALL_DLOPEN
 	const char *why;
+	void *h;
+#endif
 
-	if (!h) {
+	pthread_mutex_lock(&dl->lock);
+	if (*ready)
+		goto done;
+#if CINSTALL_DLOPEN
+	/* RTLD_LOCAL: the symbols stay out of the process's global scope,
+	 * where a host's own libarchive may be. */
+	if (!(h = dlopen(soname, RTLD_LAZY | RTLD_LOCAL))) {
 		why = dlerror();
-		cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' cannot be loaded (%s)", wheel, soname,
-		                  why ? why : "no reason given");
+		error = cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' cannot be loaded (%s)", wheel,
+		                          soname, why ? why : "no reason given");
+		goto done;
 	}
-	return h;
-}
-
-static int no_symbol(cinstall_err *err, const char *wheel, const char *soname, const char *name)
-{
-	const char *why = dlerror();
-
-	return cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' has no '%s' (%s)", wheel, soname, name,
-	                         why ? why : "no reason given");
-}
-
-/* Fill a table member from the handle `h`; on a missing symbol, fail. */
-#define CINSTALL_DL_SYM(f)                                                                                             \
-	if (!error && !(*(void **)&t->f = dlsym(h, #f)))                                                             \
-		error = no_symbol(err, wheel, soname, #f);
-#else
-#define CINSTALL_DL_SYM(f) t->f = f;
-#endif
-
-static int load_archive(cinstall_dl *dl, cinstall_err *err, const char *wheel)
-{
-	cinstall_libarchive *t = &dl->archive;
-	int error = 0;
-#if CINSTALL_DLOPEN
-	const char *soname = CINSTALL_LIBARCHIVE_SONAME;
-	void *h = open_lib(err, wheel, soname);
-
-	if (!h)
-		return CINSTALL_ERROR;
-	CINSTALL_LIBARCHIVE_FUNCS(CINSTALL_DL_SYM)
-	if (error < 0) {
-		dlclose(h);
-		return error;
+	for (i = 0; i < n; i++) {
+		void *f = dlsym(h, syms[i].name);
+		if (!f) {
+			why = dlerror();
+			error = cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' has no '%s' (%s)", wheel,
+			                          soname, syms[i].name, why ? why : "no reason given");
+			dlclose(h);
+			goto done;
+		}
+		memcpy((char *)table + syms[i].off, &f, sizeof(f));
 	}
-	dl->archive_handle = h;
+	*handle = h;
 #else
+	(void)soname;
 	(void)err;
 	(void)wheel;
-	CINSTALL_LIBARCHIVE_FUNCS(CINSTALL_DL_SYM)
+	(void)handle;
+	for (i = 0; i < n; i++)
+		memcpy((char *)table + syms[i].off, &syms[i].addr, sizeof(syms[i].addr));
 #endif
-	dl->archive_ready = 1;
-	return error;
-}
-
-static int load_zip(cinstall_dl *dl, cinstall_err *err, const char *wheel)
-{
-	cinstall_libzip *t = &dl->zip;
-	int error = 0;
-#if CINSTALL_DLOPEN
-	const char *soname = CINSTALL_LIBZIP_SONAME;
-	void *h = open_lib(err, wheel, soname);
-
-	if (!h)
-		return CINSTALL_ERROR;
-	CINSTALL_LIBZIP_FUNCS(CINSTALL_DL_SYM)
-	if (error < 0) {
-		dlclose(h);
-		return error;
-	}
-	dl->zip_handle = h;
-#else
-	(void)err;
-	(void)wheel;
-	CINSTALL_LIBZIP_FUNCS(CINSTALL_DL_SYM)
-#endif
-	dl->zip_ready = 1;
+	*ready = 1;
+done:
+	pthread_mutex_unlock(&dl->lock);
 	return error;
 }
 
 int cinstall_dl__libarchive(const cinstall_libarchive **out, cinstall_dl *dl, cinstall_err *err, const char *wheel)
 {
-	int error = 0;
+	int error = load(dl, &dl->archive, &dl->archive_handle, &dl->archive_ready, CINSTALL_LIBARCHIVE_SONAME,
+	                 archive_syms, sizeof(archive_syms) / sizeof(archive_syms[0]), err, wheel);
 
-	pthread_mutex_lock(&dl->lock);
-	if (!dl->archive_ready)
-		error = load_archive(dl, err, wheel);
-	pthread_mutex_unlock(&dl->lock);
 	*out = error < 0 ? NULL : &dl->archive;
 	return error;
 }
 
 int cinstall_dl__libzip(const cinstall_libzip **out, cinstall_dl *dl, cinstall_err *err, const char *wheel)
 {
-	int error = 0;
+	int error = load(dl, &dl->zip, &dl->zip_handle, &dl->zip_ready, CINSTALL_LIBZIP_SONAME, zip_syms,
+	                 sizeof(zip_syms) / sizeof(zip_syms[0]), err, wheel);
 
-	pthread_mutex_lock(&dl->lock);
-	if (!dl->zip_ready)
-		error = load_zip(dl, err, wheel);
-	pthread_mutex_unlock(&dl->lock);
 	*out = error < 0 ? NULL : &dl->zip;
 	return error;
 }
