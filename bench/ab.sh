@@ -1,8 +1,10 @@
 #!/bin/sh
 # bench/ab.sh - two or more cinstall binaries on the same wheels, rounds
-# interleaved, CPU time (user + system, from /usr/bin/time) and wall time
-# of each run: for changes too small to show in wall time on a busy
-# machine (not a test).
+# interleaved, CPU time (user + system, from /usr/bin/time, in its 10 ms
+# steps) and wall time of each run (from date, in microseconds; the start
+# of /usr/bin/time is in every run alike): for changes too small to show
+# in wall time on a busy machine (not a test).  cinstall is run with
+# --cache-dir.
 #
 #   sh bench/ab.sh cold|warm WHEEL-LIST-FILE|WHEEL BINARY...
 #
@@ -41,6 +43,12 @@ for b in "$@"; do
 		CINSTALL_CACHE_DIR=$d/c.$n "$b" unpack -q $list > /dev/null || { echo "bench/ab.sh: $b unpack failed" >&2; exit 1; }
 	fi
 done
+# wall T0: append the run's line ($d/one) with its wall time since T0 (date
+# +%s%N, microseconds: /usr/bin/time's %e has 10 ms steps) to $d/times.
+wall() {
+	t1=$(date +%s%N)
+	echo "$(cat "$d/one") $(((t1 - $1) / 1000))" >> "$d/times"
+}
 for r in $(seq "$ROUNDS"); do
 	n=0
 	for b in "$@"; do
@@ -50,9 +58,11 @@ for r in $(seq "$ROUNDS"); do
 			[ "$KIND" = cold ] && c=$d/c.$n.$j.$r
 			"$PYTHON" -m venv --without-pip "$v" || exit 1
 			# shellcheck disable=SC2086
-			/usr/bin/time -f "$n.$j %U %S %e" -a -o "$d/times" env CINSTALL_CACHE_DIR="$c" "$b" install -q -j "$j" \
+			t0=$(date +%s%N)
+			/usr/bin/time -f "$n.$j %U %S" -o "$d/one" "$b" install -q -j "$j" --cache-dir "$c" \
 				--python "$v/bin/python" --link-mode="$MODE" --strict-link-mode $list > /dev/null ||
 				{ echo "bench/ab.sh: $b install -j$j failed" >&2; exit 1; }
+			wall "$t0"
 			if [ "$fs" = tmpfs ]; then # no slow re-creation there, and memory is short
 				rm -rf "$v"
 				[ "$KIND" = cold ] && rm -rf "$c"
@@ -65,7 +75,9 @@ for r in $(seq "$ROUNDS"); do
 		v=$d/v.cp.$r
 		"$PYTHON" -m venv --without-pip "$v" || exit 1
 		sp=$(ls -d "$v"/lib/python3*/site-packages)
-		/usr/bin/time -f "cp-al %U %S %e" -a -o "$d/times" cp -al "$t/." "$sp/" || exit 1
+		t0=$(date +%s%N)
+		/usr/bin/time -f "cp-al %U %S" -o "$d/one" cp -al "$t/." "$sp/" || exit 1
+		wall "$t0"
 		[ "$fs" = tmpfs ] && rm -rf "$v"
 	fi
 done
@@ -74,6 +86,6 @@ awk 'function med(s,   a, k, i, j, t) { k = split(s, a, " "); for (i = 1; i <= k
 	return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
 	FILENAME ~ /names$/ { name[$1] = $2; next }
 	{ split($1, p, "."); if (p[1] in name) $1 = name[p[1]] " -j" p[2] }
-	{ c[$1] = c[$1] " " ($2 + $3); w[$1] = w[$1] " " $4; if (!($1 in seen)) { seen[$1] = 1; order[++m] = $1 } }
-	END { for (i = 1; i <= m; i++) { k = order[i]; printf "%s: CPU median %.3f s (%s ), wall median %.3f s (%s )\n", k, med(c[k]), c[k], med(w[k]), w[k] } }' \
+	{ c[$1] = c[$1] " " ($2 + $3); w[$1] = w[$1] " " ($4 / 1e6); if (!($1 in seen)) { seen[$1] = 1; order[++m] = $1 } }
+	END { for (i = 1; i <= m; i++) { k = order[i]; printf "%s: CPU median %.3f s (%s ), wall median %.4f s (%s )\n", k, med(c[k]), c[k], med(w[k]), w[k] } }' \
 	"$d/names" "$d/times"
