@@ -82,16 +82,16 @@ static int load(cinstall_dl *dl, void *table, void **handle, int *ready, const c
 	 * where a host's own libarchive may be. */
 	if (!(h = dlopen(soname, RTLD_LAZY | RTLD_LOCAL))) {
 		why = dlerror();
-		error = cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' cannot be loaded (%s)", wheel,
-		                          soname, why ? why : "no reason given");
+		error = cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' cannot be loaded (%s)",
+		                          wheel, soname, why ? why : "no reason given");
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
 		void *f = dlsym(h, syms[i].name);
 		if (!f) {
 			why = dlerror();
-			error = cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' has no '%s' (%s)", wheel,
-			                          soname, syms[i].name, why ? why : "no reason given");
+			error = cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' has no '%s' (%s)",
+			                          wheel, soname, syms[i].name, why ? why : "no reason given");
 			dlclose(h);
 			goto done;
 		}

@@ -78,8 +78,10 @@ static zip_int64_t wsrc_read(wsrc *w, unsigned char *out, zip_uint64_t want)
 	zip_uint64_t done = 0;
 	ssize_t n;
 
-	if (want > w->size - (w->pos < w->size ? w->pos : w->size))
-		want = w->pos < w->size ? w->size - w->pos : 0;
+	zip_uint64_t avail = w->pos < w->size ? w->size - w->pos : 0;
+
+	if (want > avail)
+		want = avail;
 	while (done < want) {
 		zip_uint64_t at = w->pos + done, left = want - done;
 		if (at >= w->start && at < w->start + w->len) {
@@ -156,9 +158,9 @@ static zip_int64_t wsrc_cb(void *state, void *data, zip_uint64_t len, zip_source
 	case ZIP_SOURCE_TELL:
 		return (zip_int64_t)w->pos;
 	case ZIP_SOURCE_SUPPORTS:
-		return w->zl->zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
-		                                      ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL,
-		                                      ZIP_SOURCE_SUPPORTS, -1);
+		return w->zl->zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+		                                             ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+		                                             ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL, ZIP_SOURCE_SUPPORTS, -1);
 	default:
 		w->zl->zip_error_set(&w->error, ZIP_ER_OPNOTSUPP, 0);
 		return -1;
@@ -204,13 +206,13 @@ done:
 
 /* The first name the local headers and the central directory disagree on,
  * as an error; 0 when no name differs (then method, time or sizes do). */
-static int diagnose(cinstall_err *err, const cinstall_libzip *zl, const cinstall_libarchive *ar, const char *wheel,
-                    int fd)
+static int diagnose(cinstall_err *err, const cinstall_libzip *zl, const cinstall_libarchive *ar, locale_t utf8,
+                    const char *wheel, int fd)
 {
 	cd_name *set = NULL, *c;
 	struct archive *a = NULL;
 	struct archive_entry *e;
-	locale_t utf8, saved = (locale_t)0;
+	locale_t saved = (locale_t)0;
 	char why[256], q[512];
 	zip_int64_t i, n;
 	zip_t *za;
@@ -241,7 +243,6 @@ static int diagnose(cinstall_err *err, const cinstall_libzip *zl, const cinstall
 
 	/* libarchive names entries as their local headers do (see unpack.c
 	 * for the locale). */
-	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	if (utf8)
 		saved = uselocale(utf8);
 	if (!(a = ar->archive_read_new()) || ar->archive_read_support_format_zip_seekable(a) != ARCHIVE_OK ||
@@ -276,10 +277,8 @@ static int diagnose(cinstall_err *err, const cinstall_libzip *zl, const cinstall
 restore:
 	if (a)
 		ar->archive_read_free(a);
-	if (utf8) {
+	if (utf8)
 		uselocale(saved);
-		freelocale(utf8);
-	}
 done:
 	free_names(&set);
 	zl->zip_discard(za);
@@ -287,7 +286,7 @@ done:
 }
 
 int cinstall_zipcheck__run(cinstall_err *err, size_t *out_entries, const cinstall_libzip *zl,
-                           const cinstall_libarchive *ar, const char *wheel, int fd)
+                           const cinstall_libarchive *ar, locale_t utf8, const char *wheel, int fd)
 {
 	char why[256];
 	zip_t *za;
@@ -309,7 +308,7 @@ int cinstall_zipcheck__run(cinstall_err *err, size_t *out_entries, const cinstal
 	case ZIP_ER_SEEK:
 		return cinstall_err__set(err, CINSTALL_EIO, 0, "%s: cannot read the zip's headers: %s", wheel, why);
 	case ZIP_ER_INCONS:
-		if ((error = diagnose(err, zl, ar, wheel, fd)) < 0)
+		if ((error = diagnose(err, zl, ar, utf8, wheel, fd)) < 0)
 			return error;
 		return cinstall_err__set(err, CINSTALL_EBADWHEEL, 0,
 		                         "%s: a local file header disagrees with the central directory "
