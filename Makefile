@@ -9,9 +9,9 @@
 #                        FUZZ_SECONDS (default 60); see test/fuzz/run.sh
 #
 # Overridable: CC CFLAGS LDFLAGS PREFIX DESTDIR BUILD SANITIZE WERROR=1 V=1
-#              FUZZ_CC FUZZ_SECONDS DLOPEN=0 (link libarchive and libzip
-#              directly instead of loading them when a wheel is first read:
-#              src/dl.h)
+#              FUZZ_CC FUZZ_SECONDS DLOPEN=0 (link libarchive, libzip and
+#              libcrypto directly instead of loading them when first
+#              needed: src/dl.h)
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -34,16 +34,18 @@ endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags libarchive libzip libcrypto 2>/dev/null)
 ifeq ($(DLOPEN),1)
-# libarchive and libzip are opened by soname when a wheel is first read
-# (src/dl.c): the sonames the link would have recorded, from the .so files
-# their -dev packages install.
+# libarchive and libzip are opened by soname when a wheel is first read,
+# libcrypto when a SHA-2 digest is first computed (src/dl.c): the sonames
+# the link would have recorded, from the .so files their -dev packages
+# install.
 soname_of = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
 LIBARCHIVE_SONAME := $(call soname_of,archive)
 LIBZIP_SONAME     := $(call soname_of,zip)
+LIBCRYPTO_SONAME  := $(call soname_of,crypto)
 DL_CFLAGS = -DCINSTALL_DLOPEN=1 -DCINSTALL_LIBARCHIVE_SONAME='"$(LIBARCHIVE_SONAME)"' \
-            -DCINSTALL_LIBZIP_SONAME='"$(LIBZIP_SONAME)"'
-PKG_LIBS  := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto) -ldl
-PC_REQUIRES = libcrypto
+            -DCINSTALL_LIBZIP_SONAME='"$(LIBZIP_SONAME)"' -DCINSTALL_LIBCRYPTO_SONAME='"$(LIBCRYPTO_SONAME)"'
+PKG_LIBS  := -ldl
+PC_REQUIRES =
 PC_LIBS     = -ldl
 else
 DL_CFLAGS = -DCINSTALL_DLOPEN=0

@@ -153,8 +153,9 @@ typedef struct cinstall_options {
  * CINSTALL_CACHE_DIR, CINSTALL_NO_SYMLINKS and CINSTALL_LOCK_TIMEOUT once,
  * here.  The cache directory is created lazily, on first use, and so are
  * libarchive and libzip loaded (dlopen, unless built with DLOPEN=0) when
- * the context first reads a wheel: a call that needs one that cannot be
- * loaded fails with CINSTALL_ERROR and a message naming it.
+ * the context first reads a wheel, and libcrypto when it first computes a
+ * SHA-2 digest: a call that needs one that cannot be loaded fails with
+ * CINSTALL_ERROR and a message naming it.
  *
  * @param[out] out   the new context; free with cinstall_ctx_free()
  * @param opts       options, or NULL for defaults
@@ -243,8 +244,8 @@ typedef struct cinstall_cache_stats {
 CINSTALL_API int cinstall_cache_info(cinstall_cache_stats *out, cinstall_ctx *ctx);
 
 /**
- * Re-check every entry's files against its manifest (size, mode, sha256).
- * Each damaged entry is reported through the log callback at
+ * Re-check every entry's files against its manifest (size, mode, sha256),
+ * and the digests of generated files kept in its DIGESTS.  Each damaged entry is reported through the log callback at
  * CINSTALL_LOG_ERROR, naming the entry and the file.
  *
  * @param[out] out_damaged  number of damaged entries (may be NULL)

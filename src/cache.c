@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "digests.h"
 #include "hash.h"
 #include "path.h"
 #include "sys.h"
@@ -795,6 +796,45 @@ static int walk_extra(cinstall_ctx *ctx, const char *key, const cinstall_manifes
 	return sound;
 }
 
+/* The entry's DIGESTS (digests.h): well-formed, every digest that of its
+ * bytes.  1 sound (or none), 0 damaged (reported), <0 error. */
+static int verify_digests(cinstall_err *err, cinstall_ctx *ctx, verify_state *s, const char *key,
+                          const cinstall_manifest *m)
+{
+	cinstall_digests d = CINSTALL_DIGESTS_INIT;
+	cinstall_buf entry = CINSTALL_BUF_INIT;
+	unsigned char dig[CINSTALL_DIGEST_MAX];
+	char b64[CINSTALL_B64_MAX];
+	size_t i;
+	int r, sound = 1;
+
+	if (cinstall_cache__entry_path(&entry, ctx, key) < 0)
+		return cinstall_err__oom(err);
+	r = cinstall_digests__load(&d, entry.ptr);
+	cinstall_buf__release(&entry);
+	if (r == CINSTALL_ENOMEM)
+		return cinstall_err__oom(err);
+	if (r < 0) {
+		cinstall_ctx__log(ctx, CINSTALL_LOG_ERROR, "cache entry %s (%s): DIGESTS is malformed (installs ignore it)",
+		                  key, m && m->wheel ? m->wheel : "?");
+		return 0;
+	}
+	for (i = 0; i < d.n; i++) {
+		if ((r = cinstall_sha__reset(s->sha, CINSTALL_HASH_SHA256, err)) < 0)
+			break;
+		cinstall_sha__update(s->sha, d.items[i].data, d.items[i].len);
+		cinstall_hash__b64url(b64, dig, cinstall_sha__final(s->sha, dig));
+		if (strcmp(b64, d.items[i].b64)) {
+			cinstall_ctx__log(ctx, CINSTALL_LOG_ERROR,
+			                  "cache entry %s (%s): DIGESTS: item %zu (%zu bytes): sha256 is %s, not %s as written",
+			                  key, m && m->wheel ? m->wheel : "?", i + 1, d.items[i].len, b64, d.items[i].b64);
+			sound = 0;
+		}
+	}
+	cinstall_digests__release(&d);
+	return r < 0 ? r : sound;
+}
+
 static int verify_one(cinstall_err *err, cinstall_ctx *ctx, const char *key, void *payload)
 {
 	verify_state *s = payload;
@@ -833,6 +873,12 @@ static int verify_one(cinstall_err *err, cinstall_ctx *ctx, const char *key, voi
 	}
 	if (!walk_extra(ctx, key, m, treefd, &rel, 0))
 		sound = 0;
+	if ((r = verify_digests(err, ctx, s, key, m)) < 0) {
+		error = r;
+		goto done;
+	}
+	if (!r)
+		sound = 0;
 judged:
 	if (!sound) {
 		s->damaged++;
@@ -864,7 +910,7 @@ static int verify_all(cinstall_err *err, cinstall_ctx *ctx, verify_state *s)
 	s->bufsize = 1 << 20;
 	if (!(s->buf = malloc(s->bufsize)))
 		return cinstall_err__oom(err);
-	if ((error = cinstall_sha__new(&s->sha, CINSTALL_HASH_SHA256, err)) < 0)
+	if ((error = cinstall_sha__new(&s->sha, CINSTALL_HASH_SHA256, &ctx->dl, err, ctx->cache_dir)) < 0)
 		goto done;
 	error = each_entry(err, ctx, verify_one, s);
 done:

@@ -1,4 +1,4 @@
-/* dl.c - libarchive and libzip, bound when a wheel is first read (dl.h). */
+/* dl.c - libarchive, libzip and libcrypto, bound when first needed (dl.h). */
 #include "dl.h"
 
 #include <stddef.h>
@@ -10,11 +10,12 @@
 
 #if CINSTALL_DLOPEN
 #include <dlfcn.h>
-#if !defined(CINSTALL_LIBARCHIVE_SONAME) || !defined(CINSTALL_LIBZIP_SONAME)
-#error "the Makefile passes the sonames (CINSTALL_LIBARCHIVE_SONAME, CINSTALL_LIBZIP_SONAME), or build with DLOPEN=0"
+#if !defined(CINSTALL_LIBARCHIVE_SONAME) || !defined(CINSTALL_LIBZIP_SONAME) || !defined(CINSTALL_LIBCRYPTO_SONAME)
+#error "the Makefile passes the sonames (CINSTALL_LIB{ARCHIVE,ZIP,CRYPTO}_SONAME), or build with DLOPEN=0"
 #endif
-_Static_assert(sizeof(CINSTALL_LIBARCHIVE_SONAME) > 1 && sizeof(CINSTALL_LIBZIP_SONAME) > 1,
-               "no soname for libarchive or libzip: are libarchive-dev and libzip-dev installed?");
+_Static_assert(sizeof(CINSTALL_LIBARCHIVE_SONAME) > 1 && sizeof(CINSTALL_LIBZIP_SONAME) > 1 &&
+                       sizeof(CINSTALL_LIBCRYPTO_SONAME) > 1,
+               "no soname for libarchive, libzip or libcrypto: are libarchive-dev, libzip-dev and libssl-dev installed?");
 #else
 /* Linked directly: the names serve only the (unused) messages. */
 #ifndef CINSTALL_LIBARCHIVE_SONAME
@@ -22,6 +23,9 @@ _Static_assert(sizeof(CINSTALL_LIBARCHIVE_SONAME) > 1 && sizeof(CINSTALL_LIBZIP_
 #endif
 #ifndef CINSTALL_LIBZIP_SONAME
 #define CINSTALL_LIBZIP_SONAME "libzip"
+#endif
+#ifndef CINSTALL_LIBCRYPTO_SONAME
+#define CINSTALL_LIBCRYPTO_SONAME "libcrypto"
 #endif
 #endif
 
@@ -38,6 +42,8 @@ void cinstall_dl__release(cinstall_dl *dl)
 		dlclose(dl->archive_handle);
 	if (dl->zip_handle)
 		dlclose(dl->zip_handle);
+	if (dl->crypto_handle)
+		dlclose(dl->crypto_handle);
 #endif
 	pthread_mutex_destroy(&dl->lock);
 	memset(dl, 0, sizeof(*dl));
@@ -58,14 +64,17 @@ typedef struct dl_sym {
 #endif
 #define CINSTALL_DL_ARCHIVE_SYM(f) CINSTALL_DL_SYM(cinstall_libarchive, f)
 #define CINSTALL_DL_ZIP_SYM(f) CINSTALL_DL_SYM(cinstall_libzip, f)
+#define CINSTALL_DL_CRYPTO_SYM(f) CINSTALL_DL_SYM(cinstall_libcrypto, f)
 
 static const dl_sym archive_syms[] = { CINSTALL_LIBARCHIVE_FUNCS(CINSTALL_DL_ARCHIVE_SYM) };
 static const dl_sym zip_syms[] = { CINSTALL_LIBZIP_FUNCS(CINSTALL_DL_ZIP_SYM) };
+static const dl_sym crypto_syms[] = { CINSTALL_LIBCRYPTO_FUNCS(CINSTALL_DL_CRYPTO_SYM) };
 
 /* Fill `table` with `syms` from `soname` (or, linked directly, with their
- * addresses), once: under dl->lock, *ready says it is done. */
+ * addresses), once: under dl->lock, *ready says it is done.  A failure is
+ * "<what>: cannot <task>: ...". */
 static int load(cinstall_dl *dl, void *table, void **handle, int *ready, const char *soname, const dl_sym *syms,
-                size_t n, cinstall_err *err, const char *wheel)
+                size_t n, cinstall_err *err, const char *what, const char *task)
 {
 	size_t i;
 	int error = 0;
@@ -82,16 +91,16 @@ static int load(cinstall_dl *dl, void *table, void **handle, int *ready, const c
 	 * where a host's own libarchive may be. */
 	if (!(h = dlopen(soname, RTLD_LAZY | RTLD_LOCAL))) {
 		why = dlerror();
-		error = cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' cannot be loaded (%s)",
-		                          wheel, soname, why ? why : "no reason given");
+		error = cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot %s: '%s' cannot be loaded (%s)", what,
+		                          task, soname, why ? why : "no reason given");
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
 		void *f = dlsym(h, syms[i].name);
 		if (!f) {
 			why = dlerror();
-			error = cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot read it: '%s' has no '%s' (%s)",
-			                          wheel, soname, syms[i].name, why ? why : "no reason given");
+			error = cinstall_err__set(err, CINSTALL_ERROR, 0, "%s: cannot %s: '%s' has no '%s' (%s)", what,
+			                          task, soname, syms[i].name, why ? why : "no reason given");
 			dlclose(h);
 			goto done;
 		}
@@ -101,7 +110,8 @@ static int load(cinstall_dl *dl, void *table, void **handle, int *ready, const c
 #else
 	(void)soname;
 	(void)err;
-	(void)wheel;
+	(void)what;
+	(void)task;
 	(void)handle;
 	for (i = 0; i < n; i++)
 		memcpy((char *)table + syms[i].off, &syms[i].addr, sizeof(syms[i].addr));
@@ -115,7 +125,7 @@ done:
 int cinstall_dl__libarchive(const cinstall_libarchive **out, cinstall_dl *dl, cinstall_err *err, const char *wheel)
 {
 	int error = load(dl, &dl->archive, &dl->archive_handle, &dl->archive_ready, CINSTALL_LIBARCHIVE_SONAME,
-	                 archive_syms, sizeof(archive_syms) / sizeof(archive_syms[0]), err, wheel);
+	                 archive_syms, sizeof(archive_syms) / sizeof(archive_syms[0]), err, wheel, "read it");
 
 	*out = error < 0 ? NULL : &dl->archive;
 	return error;
@@ -124,8 +134,18 @@ int cinstall_dl__libarchive(const cinstall_libarchive **out, cinstall_dl *dl, ci
 int cinstall_dl__libzip(const cinstall_libzip **out, cinstall_dl *dl, cinstall_err *err, const char *wheel)
 {
 	int error = load(dl, &dl->zip, &dl->zip_handle, &dl->zip_ready, CINSTALL_LIBZIP_SONAME, zip_syms,
-	                 sizeof(zip_syms) / sizeof(zip_syms[0]), err, wheel);
+	                 sizeof(zip_syms) / sizeof(zip_syms[0]), err, wheel, "read it");
 
 	*out = error < 0 ? NULL : &dl->zip;
+	return error;
+}
+
+int cinstall_dl__libcrypto(const cinstall_libcrypto **out, cinstall_dl *dl, cinstall_err *err, const char *what)
+{
+	int error = load(dl, &dl->crypto, &dl->crypto_handle, &dl->crypto_ready, CINSTALL_LIBCRYPTO_SONAME,
+	                 crypto_syms, sizeof(crypto_syms) / sizeof(crypto_syms[0]), err, what,
+	                 "compute SHA-2 digests");
+
+	*out = error < 0 ? NULL : &dl->crypto;
 	return error;
 }

@@ -1,4 +1,4 @@
-/* dl.h - libarchive and libzip, bound when a wheel is first read.
+/* dl.h - libarchive, libzip and libcrypto, bound when first needed.
  *
  * A warm install (every wheel already in the cache) reads no zip, yet a
  * process linked against libarchive loads it and everything it needs
@@ -9,7 +9,13 @@
  * them for the context's life.  The system's shared objects, by soname, as
  * the link would have taken them: their security updates still apply.
  *
- * `make DLOPEN=0` links both directly instead (the same tables, filled with
+ * libcrypto likewise, when a context first computes a SHA-2 digest: it is
+ * built with BIND_NOW, and loading it (thousands of symbol relocations,
+ * 125 pages faulted in) took 0.45 ms, more than linking a 100-file wheel
+ * from the cache.  A warm install whose generated files' digests are known
+ * (see digests.h) computes none.
+ *
+ * `make DLOPEN=0` links all three directly instead (the same tables, filled with
  * the linked functions' addresses), for a static build or a libc without
  * dlopen.
  *
@@ -27,6 +33,17 @@
 #include <archive_entry.h>
 #include <pthread.h>
 #include <zip.h>
+
+/* SHA256_Init and the like are deprecated in OpenSSL 3 (hash.c says why
+ * we use them); a libcrypto built without them has only EVP. */
+#ifndef OPENSSL_SUPPRESS_DEPRECATED
+#define OPENSSL_SUPPRESS_DEPRECATED
+#endif
+#include <openssl/opensslconf.h>
+#include <openssl/evp.h>
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+#include <openssl/sha.h>
+#endif
 
 #include "err.h"
 
@@ -70,6 +87,32 @@
 	X(zip_source_seek_compute_offset)                                                                              \
 	X(zip_stat_init)
 
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+#define CINSTALL_LIBCRYPTO_SHA_FUNCS(X)                                                                               \
+	X(SHA256_Init)                                                                                                 \
+	X(SHA256_Update)                                                                                               \
+	X(SHA256_Final)                                                                                                \
+	X(SHA384_Init)                                                                                                 \
+	X(SHA384_Update)                                                                                               \
+	X(SHA384_Final)                                                                                                \
+	X(SHA512_Init)                                                                                                 \
+	X(SHA512_Update)                                                                                               \
+	X(SHA512_Final)
+#else
+#define CINSTALL_LIBCRYPTO_SHA_FUNCS(X)
+#endif
+
+#define CINSTALL_LIBCRYPTO_FUNCS(X)                                                                                   \
+	X(EVP_DigestFinal_ex)                                                                                          \
+	X(EVP_DigestInit_ex)                                                                                           \
+	X(EVP_DigestUpdate)                                                                                            \
+	X(EVP_MD_CTX_free)                                                                                             \
+	X(EVP_MD_CTX_new)                                                                                              \
+	X(EVP_sha256)                                                                                                  \
+	X(EVP_sha384)                                                                                                  \
+	X(EVP_sha512)                                                                                                  \
+	CINSTALL_LIBCRYPTO_SHA_FUNCS(X)
+
 #define CINSTALL_DL_MEMBER(f) __typeof__(f) *f;
 
 typedef struct cinstall_libarchive {
@@ -80,14 +123,19 @@ typedef struct cinstall_libzip {
 	CINSTALL_LIBZIP_FUNCS(CINSTALL_DL_MEMBER)
 } cinstall_libzip;
 
+typedef struct cinstall_libcrypto {
+	CINSTALL_LIBCRYPTO_FUNCS(CINSTALL_DL_MEMBER)
+} cinstall_libcrypto;
+
 /* A context's tables (in struct cinstall_ctx).  A library that fails to
  * load is tried again at the next call: the failure is not remembered. */
 typedef struct cinstall_dl {
 	pthread_mutex_t lock;
-	void *archive_handle, *zip_handle;
-	int archive_ready, zip_ready;
+	void *archive_handle, *zip_handle, *crypto_handle;
+	int archive_ready, zip_ready, crypto_ready;
 	cinstall_libarchive archive;
 	cinstall_libzip zip;
+	cinstall_libcrypto crypto;
 } cinstall_dl;
 
 void cinstall_dl__init(cinstall_dl *dl);
@@ -99,5 +147,8 @@ void cinstall_dl__release(cinstall_dl *dl);
  * `wheel`, the library and dlerror's cause) and returns its code. */
 int cinstall_dl__libarchive(const cinstall_libarchive **out, cinstall_dl *dl, cinstall_err *err, const char *wheel);
 int cinstall_dl__libzip(const cinstall_libzip **out, cinstall_dl *dl, cinstall_err *err, const char *wheel);
+/* libcrypto's table; a failure reads "<what>: cannot compute SHA-2
+ * digests: ...", `what` naming the wheel (and file) that needed one. */
+int cinstall_dl__libcrypto(const cinstall_libcrypto **out, cinstall_dl *dl, cinstall_err *err, const char *what);
 
 #endif

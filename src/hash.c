@@ -13,22 +13,19 @@
  * assembly (SHA-NI where the CPU has it) and touch nothing global.  OpenSSL
  * 3 marks them deprecated in favour of EVP; a libcrypto built without them
  * (no-deprecated), or `make CFLAGS+=-DCINSTALL_SHA_EVP` (say, for a FIPS
- * provider), takes the EVP path below instead.
+ * provider), takes the EVP path below instead.  Either way through the
+ * context's table (dl.h): libcrypto is loaded when first needed.
  */
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/opensslconf.h>
+#include "dl.h"
 #if !defined(CINSTALL_SHA_EVP) && defined(OPENSSL_NO_DEPRECATED_3_0)
 #define CINSTALL_SHA_EVP 1
-#endif
-#include <openssl/evp.h>
-#ifndef CINSTALL_SHA_EVP
-#include <openssl/sha.h>
 #endif
 
 #define XXH_INLINE_ALL
 #include "xxhash/xxhash.h"
 
 struct cinstall_sha {
+	const cinstall_libcrypto *c;
 #ifdef CINSTALL_SHA_EVP
 	EVP_MD_CTX *md;
 #else
@@ -78,25 +75,31 @@ size_t cinstall_hash__digest_len(cinstall_hash_algo algo)
 }
 
 #ifdef CINSTALL_SHA_EVP
-static const EVP_MD *md_of(cinstall_hash_algo algo)
+static const EVP_MD *md_of(const cinstall_libcrypto *c, cinstall_hash_algo algo)
 {
 	switch (algo) {
-	case CINSTALL_HASH_SHA384: return EVP_sha384();
-	case CINSTALL_HASH_SHA512: return EVP_sha512();
-	default: return EVP_sha256();
+	case CINSTALL_HASH_SHA384: return c->EVP_sha384();
+	case CINSTALL_HASH_SHA512: return c->EVP_sha512();
+	default: return c->EVP_sha256();
 	}
 }
 #endif
 
-int cinstall_sha__new(cinstall_sha **out, cinstall_hash_algo algo, cinstall_err *err)
+int cinstall_sha__new(cinstall_sha **out, cinstall_hash_algo algo, cinstall_dl *dl, cinstall_err *err,
+                      const char *what)
 {
-	cinstall_sha *s = calloc(1, sizeof(*s));
+	const cinstall_libcrypto *c;
+	cinstall_sha *s;
+	int error;
 
 	*out = NULL;
-	if (!s)
+	if ((error = cinstall_dl__libcrypto(&c, dl, err, what)) < 0)
+		return error;
+	if (!(s = calloc(1, sizeof(*s))))
 		return cinstall_err__oom(err);
+	s->c = c;
 #ifdef CINSTALL_SHA_EVP
-	if (!(s->md = EVP_MD_CTX_new())) {
+	if (!(s->md = c->EVP_MD_CTX_new())) {
 		free(s);
 		return cinstall_err__oom(err);
 	}
@@ -119,16 +122,16 @@ int cinstall_sha__reset(cinstall_sha *s, cinstall_hash_algo algo, cinstall_err *
 {
 	int ok;
 #ifdef CINSTALL_SHA_EVP
-	const EVP_MD *type = (s->ready && s->algo == algo) ? NULL : md_of(algo);
+	const EVP_MD *type = (s->ready && s->algo == algo) ? NULL : md_of(s->c, algo);
 
 	s->ready = 0;
-	ok = EVP_DigestInit_ex(s->md, type, NULL) == 1;
+	ok = s->c->EVP_DigestInit_ex(s->md, type, NULL) == 1;
 #else
 	s->ready = 0;
 	switch (algo) {
-	case CINSTALL_HASH_SHA384: ok = SHA384_Init(&s->u.s512) == 1; break;
-	case CINSTALL_HASH_SHA512: ok = SHA512_Init(&s->u.s512) == 1; break;
-	default: ok = SHA256_Init(&s->u.s256) == 1; break;
+	case CINSTALL_HASH_SHA384: ok = s->c->SHA384_Init(&s->u.s512) == 1; break;
+	case CINSTALL_HASH_SHA512: ok = s->c->SHA512_Init(&s->u.s512) == 1; break;
+	default: ok = s->c->SHA256_Init(&s->u.s256) == 1; break;
 	}
 #endif
 	if (!ok)
@@ -142,14 +145,14 @@ int cinstall_sha__reset(cinstall_sha *s, cinstall_hash_algo algo, cinstall_err *
 void cinstall_sha__update(cinstall_sha *s, const void *data, size_t len)
 {
 #ifdef CINSTALL_SHA_EVP
-	EVP_DigestUpdate(s->md, data, len);
+	s->c->EVP_DigestUpdate(s->md, data, len);
 #else
 	if (s->algo == CINSTALL_HASH_SHA384)
-		SHA384_Update(&s->u.s512, data, len);
+		s->c->SHA384_Update(&s->u.s512, data, len);
 	else if (s->algo == CINSTALL_HASH_SHA512)
-		SHA512_Update(&s->u.s512, data, len);
+		s->c->SHA512_Update(&s->u.s512, data, len);
 	else
-		SHA256_Update(&s->u.s256, data, len);
+		s->c->SHA256_Update(&s->u.s256, data, len);
 #endif
 }
 
@@ -158,15 +161,15 @@ size_t cinstall_sha__final(cinstall_sha *s, unsigned char *out)
 #ifdef CINSTALL_SHA_EVP
 	unsigned int len = 0;
 
-	EVP_DigestFinal_ex(s->md, out, &len);
+	s->c->EVP_DigestFinal_ex(s->md, out, &len);
 	return len;
 #else
 	if (s->algo == CINSTALL_HASH_SHA384)
-		SHA384_Final(out, &s->u.s512);
+		s->c->SHA384_Final(out, &s->u.s512);
 	else if (s->algo == CINSTALL_HASH_SHA512)
-		SHA512_Final(out, &s->u.s512);
+		s->c->SHA512_Final(out, &s->u.s512);
 	else
-		SHA256_Final(out, &s->u.s256);
+		s->c->SHA256_Final(out, &s->u.s256);
 	return cinstall_hash__digest_len(s->algo);
 #endif
 }
@@ -176,7 +179,7 @@ void cinstall_sha__free(cinstall_sha *s)
 	if (!s)
 		return;
 #ifdef CINSTALL_SHA_EVP
-	EVP_MD_CTX_free(s->md);
+	s->c->EVP_MD_CTX_free(s->md);
 #endif
 	free(s);
 }
@@ -251,55 +254,78 @@ uint64_t cinstall_xxh__64(const void *data, size_t len)
 	return XXH3_64bits(data, len);
 }
 
+/*
+ * RECORD's base64 (RFC 4648's URL-safe alphabet, no padding), our own: a
+ * warm install writes a RECORD row per file from the digests in the
+ * cache's manifest, and should not load libcrypto for its encoder.
+ */
+static const char b64_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
 void cinstall_hash__b64url(char *out, const unsigned char *data, size_t len)
 {
-	int n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	int i;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (out[i] == '+')
-			out[i] = '-';
-		else if (out[i] == '/')
-			out[i] = '_';
+	for (i = 0; i + 3 <= len; i += 3, out += 4) {
+		uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+		out[0] = b64_digits[v >> 18];
+		out[1] = b64_digits[(v >> 12) & 63];
+		out[2] = b64_digits[(v >> 6) & 63];
+		out[3] = b64_digits[v & 63];
 	}
-	while (n > 0 && out[n - 1] == '=')
-		n--;
-	out[n] = '\0';
+	if (len - i == 1) {
+		out[0] = b64_digits[data[i] >> 2];
+		out[1] = b64_digits[(data[i] & 3) << 4];
+		out += 2;
+	} else if (len - i == 2) {
+		uint32_t v = (uint32_t)data[i] << 8 | data[i + 1];
+		out[0] = b64_digits[v >> 10];
+		out[1] = b64_digits[(v >> 4) & 63];
+		out[2] = b64_digits[(v & 15) << 2];
+		out += 3;
+	}
+	*out = '\0';
 }
 
+/* The value of a base64 digit of either alphabet (RECORD files written
+ * with the standard one exist), or -1. */
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-' || c == '+')
+		return 62;
+	if (c == '_' || c == '/')
+		return 63;
+	return -1;
+}
+
+/* Bits left over in the last digit are ignored, as Python's decoder does. */
 long cinstall_hash__b64url_decode(unsigned char *out, size_t cap, const char *in)
 {
-	char tmp[CINSTALL_B64_MAX + 4];
-	unsigned char dec[CINSTALL_B64_MAX];
-	size_t len = strlen(in), i, pad = 0;
-	int n;
+	size_t len = strlen(in), i, n = 0;
+	uint32_t acc = 0;
+	int bits = 0;
 
 	while (len > 0 && in[len - 1] == '=')
 		len--;
 	if (len == 0 || len > CINSTALL_B64_MAX || len % 4 == 1)
 		return -1;
 	for (i = 0; i < len; i++) {
-		char c = in[i];
-		if (c == '-')
-			c = '+';
-		else if (c == '_')
-			c = '/';
-		else if (c == '+' || c == '/')
-			; /* tolerate standard base64 */
-		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+		int v = b64_value((unsigned char)in[i]);
+		if (v < 0)
 			return -1;
-		tmp[i] = c;
+		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == cap)
+				return -1;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
 	}
-	while ((len + pad) % 4) {
-		tmp[len + pad] = '=';
-		pad++;
-	}
-	n = EVP_DecodeBlock(dec, (const unsigned char *)tmp, (int)(len + pad));
-	if (n < 0)
-		return -1;
-	n -= (int)pad;
-	if ((size_t)n > cap)
-		return -1;
-	memcpy(out, dec, (size_t)n);
-	return n;
+	return (long)n;
 }

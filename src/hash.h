@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dl.h"
 #include "err.h"
 
 typedef enum cinstall_hash_algo {
@@ -30,7 +31,10 @@ size_t cinstall_hash__digest_len(cinstall_hash_algo algo);
  * or an EVP_MD_CTX: see hash.c). */
 typedef struct cinstall_sha cinstall_sha;
 
-int cinstall_sha__new(cinstall_sha **out, cinstall_hash_algo algo, cinstall_err *err);
+/* libcrypto comes from `dl`, loaded on first use (dl.h); when it cannot be
+ * loaded, the error names `what`. */
+int cinstall_sha__new(cinstall_sha **out, cinstall_hash_algo algo, cinstall_dl *dl, cinstall_err *err,
+                      const char *what);
 /* Restart with `algo`, reusing the allocation. */
 int cinstall_sha__reset(cinstall_sha *s, cinstall_hash_algo algo, cinstall_err *err);
 void cinstall_sha__update(cinstall_sha *s, const void *data, size_t len);

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "conflicts.h"
 #include "ctx.h"
+#include "digests.h"
 #include "hash.h"
 #include "link.h"
 #include "manifest.h"
@@ -138,6 +139,8 @@ typedef struct job {
 	int tree_fd;
 	int base_fd[6];
 	cinstall_sha *sha;        /* reused for generated files and .pyc rows */
+	cinstall_digests digests; /* generated files' digests known to the cache entry */
+	int digests_read;
 	cinstall_link_mode mode_used;
 	unsigned int fallbacks;
 	uint64_t files;
@@ -182,8 +185,8 @@ static int grow_array(void **arr, size_t *cap, size_t size)
 }
 
 /* `*sha` is made on first use and kept: a new one costs more than hashing. */
-static void sha256_b64(char out[CINSTALL_B64_MAX], cinstall_sha **sha, const void *data, size_t len,
-                       cinstall_err *err, int *error)
+static void sha256_b64(char out[CINSTALL_B64_MAX], cinstall_sha **sha, cinstall_ctx *ctx, const char *label,
+                       const void *data, size_t len, cinstall_err *err, int *error)
 {
 	unsigned char digest[CINSTALL_DIGEST_MAX];
 	size_t n;
@@ -192,7 +195,7 @@ static void sha256_b64(char out[CINSTALL_B64_MAX], cinstall_sha **sha, const voi
 	if (*sha)
 		*error = cinstall_sha__reset(*sha, CINSTALL_HASH_SHA256, err);
 	else
-		*error = cinstall_sha__new(sha, CINSTALL_HASH_SHA256, err);
+		*error = cinstall_sha__new(sha, CINSTALL_HASH_SHA256, &ctx->dl, err, label);
 	if (*error < 0)
 		return;
 	cinstall_sha__update(*sha, data, len);
@@ -220,16 +223,31 @@ static int add_row(job *j, const char *path, const char *b64, int64_t size)
 	return 0;
 }
 
-/* Row for a generated file: hash its bytes. */
-static int add_generated_row(job *j, const char *dst, const void *data, size_t len)
+/* Row for a generated file: its bytes' digest, from the cache entry's
+ * DIGESTS when an install made these bytes before (digests.h), else
+ * computed (and kept there). */
+static int add_generated_row(install *in, job *j, const char *dst, const void *data, size_t len)
 {
 	char b64[CINSTALL_B64_MAX];
+	const char *known = NULL;
 	cinstall_buf rel = CINSTALL_BUF_INIT;
 	int error = 0;
 
-	sha256_b64(b64, &j->sha, data, len, j->err, &error);
-	if (error < 0)
-		return error;
+	if (!j->tmpdir) {
+		if (!j->digests_read && cinstall_digests__load(&j->digests, j->entry) == CINSTALL_ENOMEM)
+			return cinstall_err__oom(j->err);
+		j->digests_read = 1;
+		known = cinstall_digests__find(&j->digests, data, len);
+	}
+	if (known) {
+		memcpy(b64, known, 44);
+	} else {
+		sha256_b64(b64, &j->sha, in->ctx, j->label, data, len, j->err, &error);
+		if (error < 0)
+			return error;
+		if (!j->tmpdir && cinstall_digests__add(&j->digests, data, len, b64) < 0)
+			return cinstall_err__oom(j->err);
+	}
 	if (cinstall_uninstall__relpath(&rel, j->root_dir, dst) < 0)
 		return cinstall_err__oom(j->err);
 	error = add_row(j, rel.ptr, b64, (int64_t)len);
@@ -1004,7 +1022,7 @@ static int write_generated(install *in, job *j, const char *dst, const void *dat
 		return error;
 	if ((error = note_placed(j, dst)) < 0)
 		return error;
-	return record ? add_generated_row(j, dst, data, len) : 0;
+	return record ? add_generated_row(in, j, dst, data, len) : 0;
 }
 
 /* A .data/scripts file: "#!python" is rewritten; others keep their bytes. */
@@ -1515,6 +1533,8 @@ static void place(install *in, job *j)
 	j->mode_used = cinstall_linker__mode(j->linker);
 	j->fallbacks = cinstall_linker__fallbacks(j->linker);
 	j->placed_ok = 1;
+	if (!j->tmpdir)
+		cinstall_digests__save(&j->digests, j->entry);
 done:
 	if (helpers)
 		helpers_give(in, helpers);
@@ -1727,6 +1747,7 @@ static void shed(job *j)
 	j->linker = NULL;
 	cinstall_sha__free(j->sha);
 	j->sha = NULL;
+	cinstall_digests__release(&j->digests);
 }
 
 static void finish(install *in, job *j)
@@ -1937,7 +1958,7 @@ static int compile_bytecode(install *in, cinstall_err *err)
 					int herr = 0;
 					char b64[CINSTALL_B64_MAX];
 					cinstall_buf rel = CINSTALL_BUF_INIT;
-					sha256_b64(b64, &j->sha, cinstall_buf__cstr(&pyc), pyc.len, &e, &herr);
+					sha256_b64(b64, &j->sha, in->ctx, j->label, cinstall_buf__cstr(&pyc), pyc.len, &e, &herr);
 					cinstall_err scratch;
 					job_begin(j, &scratch);
 					if (herr == 0 && cinstall_uninstall__relpath(&rel, j->root_dir, p) == 0 &&
@@ -2099,6 +2120,7 @@ static void job_release(job *j)
 	free(j->abs);
 	cinstall_scripts__free(j->eps);
 	cinstall_wheel_filename_free(j->wf);
+	cinstall_digests__release(&j->digests);
 	free(j->entry);
 	free(j->tree);
 	free(j->tmpdir);

@@ -920,7 +920,7 @@ static int run_part(part *pt)
 		goto done;
 	if (t.ctx->utf8)
 		saved = uselocale(t.ctx->utf8); /* see do_archive */
-	if ((error = cinstall_sha__new(&t.sha, CINSTALL_HASH_SHA256, t.err)) < 0 ||
+	if ((error = cinstall_sha__new(&t.sha, CINSTALL_HASH_SHA256, &t.ctx->dl, t.err, t.wheel)) < 0 ||
 	    (error = cinstall_xxh__new(&t.xxh, t.err)) < 0)
 		goto done;
 	error = read_part(pt, &t, 1);
@@ -1210,7 +1210,7 @@ static int rehash(unpacker *u, const char *path, cinstall_hash_algo algo, unsign
 	ssize_t n;
 	int fd = -1, error;
 
-	if ((error = cinstall_sha__new(&s, algo, u->err)) < 0)
+	if ((error = cinstall_sha__new(&s, algo, &u->ctx->dl, u->err, u->wheel)) < 0)
 		goto done;
 	if (!(buf = malloc(HASH_BLOCK))) {
 		error = cinstall_err__oom(u->err);
@@ -1560,7 +1560,8 @@ done:
 /* ------------------------------------------------------------------------ */
 
 /* Hash the wheel's bytes: XXH3-128 always, SHA-256 when sha_hex is given. */
-static int hash_wheel(cinstall_err *err, const char *wheel, int fd, char key[CINSTALL_XXH_HEX], char *sha_hex)
+static int hash_wheel(cinstall_err *err, cinstall_dl *dl, const char *wheel, int fd, char key[CINSTALL_XXH_HEX],
+                      char *sha_hex)
 {
 	cinstall_xxh *x = NULL;
 	cinstall_sha *s = NULL;
@@ -1572,7 +1573,7 @@ static int hash_wheel(cinstall_err *err, const char *wheel, int fd, char key[CIN
 
 	if (key && (error = cinstall_xxh__new(&x, err)) < 0)
 		goto done;
-	if (sha_hex && (error = cinstall_sha__new(&s, CINSTALL_HASH_SHA256, err)) < 0)
+	if (sha_hex && (error = cinstall_sha__new(&s, CINSTALL_HASH_SHA256, dl, err, wheel)) < 0)
 		goto done;
 	if (!(buf = malloc(HASH_BLOCK))) {
 		error = cinstall_err__oom(err);
@@ -1614,6 +1615,7 @@ done:
 typedef struct hash_beside {
 	pthread_t thread;
 	int started;
+	cinstall_dl *dl;
 	const char *wheel;
 	int fd;
 	char *sha_hex;
@@ -1625,7 +1627,7 @@ static void *hash_beside_thread(void *arg)
 {
 	hash_beside *h = arg;
 
-	h->error = hash_wheel(&h->err, h->wheel, h->fd, NULL, h->sha_hex);
+	h->error = hash_wheel(&h->err, h->dl, h->wheel, h->fd, NULL, h->sha_hex);
 	return NULL;
 }
 
@@ -1638,13 +1640,14 @@ static int hash_beside_start(hash_beside *h, cinstall_ctx *ctx, cinstall_err *er
 	h->started = 0;
 	h->error = 0;
 	if (ctx->jobs > 1 && (size >= SPLIT_BYTES || ctx->split_min)) { /* as the split (extract) */
+		h->dl = &ctx->dl;
 		h->wheel = wheel;
 		h->fd = fd;
 		h->sha_hex = sha_hex;
 		h->err = init;
 		h->started = pthread_create(&h->thread, NULL, hash_beside_thread, h) == 0;
 	}
-	return h->started ? 0 : hash_wheel(err, wheel, fd, NULL, sha_hex);
+	return h->started ? 0 : hash_wheel(err, &ctx->dl, wheel, fd, NULL, sha_hex);
 }
 
 /* Wait for the hash started beside (if any); `error`: the caller's so far,
@@ -1805,7 +1808,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	u.m = m;
 	if ((error = cinstall_dl__libarchive(&u.ar, &ctx->dl, err, u.wheel)) < 0 ||
 	    (error = cinstall_dl__libzip(&zl, &ctx->dl, err, u.wheel)) < 0 ||
-	    (error = cinstall_sha__new(&u.sha, CINSTALL_HASH_SHA256, err)) < 0 ||
+	    (error = cinstall_sha__new(&u.sha, CINSTALL_HASH_SHA256, &ctx->dl, err, u.wheel)) < 0 ||
 	    (error = cinstall_xxh__new(&u.xxh, err)) < 0)
 		goto done;
 	if (cinstall_path__join(&tree, dir, "tree") < 0) {
@@ -1913,7 +1916,7 @@ int cinstall_unpack__to_dir(cinstall_manifest **out_manifest, cinstall_ctx *ctx,
 		error = CINSTALL_ENOMEM;
 		goto done;
 	}
-	if ((error = hash_wheel(err, cinstall_path__basename(wheel_path), fd, m->key, m->wheel_sha256)) < 0)
+	if ((error = hash_wheel(err, &ctx->dl, cinstall_path__basename(wheel_path), fd, m->key, m->wheel_sha256)) < 0)
 		goto done;
 	made = access(dir, F_OK) != 0;
 	if ((error = cinstall_path__mkdirs(err, dir, 0755)) < 0) {
@@ -2022,7 +2025,7 @@ int cinstall_unpack__wheel_use(char **out_entry, cinstall_manifest **out_manifes
 		*out_use_fd = -1;
 	if ((error = open_wheel(&fd, &size, &wf, err, wheel_path)) < 0)
 		goto done;
-	if ((error = hash_wheel(err, wheel, fd, key, NULL)) < 0)
+	if ((error = hash_wheel(err, &ctx->dl, wheel, fd, key, NULL)) < 0)
 		goto done;
 	if (cinstall_cache__entry_path(&entry, ctx, key) < 0) {
 		error = cinstall_err__oom(err);

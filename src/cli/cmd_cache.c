@@ -12,7 +12,8 @@ static const char cache_usage[] =
 	"           sharing) and leftovers of dead processes\n"
 	"  clean    remove every entry not in use by an install\n"
 	"  prune    remove leftovers, damaged entries not in use, unused objects\n"
-	"  verify   re-check every entry's files (size, mode, sha256); exit 9 on damage\n"
+	"  verify   re-check every entry's files (size, mode, sha256) and DIGESTS;\n"
+	"           exit 9 on damage\n"
 	"\n"
 	"  --cache-dir DIR   the cache (default $CINSTALL_CACHE_DIR, $XDG_CACHE_HOME/cinstall)\n"
 	"  --json            machine-readable output (info, verify, prune)\n";

@@ -98,7 +98,8 @@ hdr=$(find "$V/include" -name demo.h | head -1)
 case $hdr in */demo/demo.h) ok headers-scheme ;; *) fail headers-scheme "demo.h at '$hdr'" ;; esac
 [ ! -e "$SP/demo-1.0.data" ] && ok data-dir-gone || fail data-dir-gone ".data left in site-packages"
 # RECORD: every installed file, hashes right, RECORD itself without hash, scripts as ../../../bin.
-if "$PYTHON" - "$SP" "$DI/RECORD" <<'PY'
+record_rows() {
+	"$PYTHON" - "$SP" "$DI/RECORD" <<'PY'
 import csv, sys, os, hashlib, base64
 sp, rec = sys.argv[1:]
 rows = list(csv.reader(open(rec, newline="")))
@@ -115,7 +116,8 @@ for p, h, s in rows:
     want = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
     assert h == want and int(s) == len(data), (p, h, want)
 PY
-then ok record-rows; else fail record-rows "RECORD does not describe the install"; fi
+}
+if record_rows; then ok record-rows; else fail record-rows "RECORD does not describe the install"; fi
 
 # ---- re-run, reinstall -------------------------------------------------
 ci --json "$demo1" > "$T/j" 2>"$T/e"
@@ -124,6 +126,25 @@ grep -q '"action": "unchanged"' "$T/j" && ok rerun-unchanged || fail rerun-uncha
 ci --json --reinstall "$demo1" > "$T/j" 2>&1
 grep -q '"action": "replaced"' "$T/j" && ok reinstall || fail reinstall "$(cat "$T/j")"
 check import-after-reinstall "$PY" -c 'import demo'
+# Warm, the generated files' digests came from the cache entry's DIGESTS.
+entry=$("$CINSTALL" unpack "$demo1" 2>/dev/null | head -1)
+if [ -f "$entry/DIGESTS" ] && record_rows; then ok record-rows-warm; else fail record-rows-warm "entry '$entry'"; fi
+# 'cache verify' recomputes those digests: a wrong one is damage.
+if [ -f "$entry/DIGESTS" ]; then
+	cp "$entry/DIGESTS" "$T/digests.bak"
+	"$PYTHON" - "$entry/DIGESTS" <<'PY'
+import sys
+p = sys.argv[1]
+lines = open(p, "rb").read().split(b"\n")
+size, digest = lines[1].split(b" ")
+lines[1] = size + b" " + (b"A" if digest[:1] != b"A" else b"B") + digest[1:]
+open(p, "wb").write(b"\n".join(lines))
+PY
+	expect_error digests-verify-damage 9 "demo-1\.0-py3-none-any\.whl\): DIGESTS: item 1 \([0-9]+ bytes\): sha256 is" \
+		"$CINSTALL" cache verify
+	cp "$T/digests.bak" "$entry/DIGESTS"
+	check digests-verify-sound "$CINSTALL" cache verify
+fi
 
 # ---- upgrade -----------------------------------------------------------
 ci "$demo2" > "$T/out" 2>&1 || fail upgrade "$(cat "$T/out")"

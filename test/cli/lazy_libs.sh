@@ -1,9 +1,12 @@
 #!/bin/sh
 # test/cli/lazy_libs.sh - libarchive and libzip are loaded when a wheel is
-# first read (src/dl.h), not at start: a warm install loads neither, a cold
-# one loads both; a library that cannot be loaded fails the cold install
-# with a message naming the wheel and the library, leaving the environment
-# and the cache as they were, while a warm install still works.
+# first read, libcrypto when a SHA-2 digest is first computed (src/dl.h),
+# not at start: a cold install loads all three, a warm one into an
+# environment at a path seen before none (its generated files' digests are
+# in the cache entry's DIGESTS: src/digests.h); a library that cannot be
+# loaded fails the install that needs it with a message naming the wheel
+# and the library, leaving the environment and the cache as they were,
+# while a warm install that needs none still works.
 . "$TOP/test/lib.sh"
 
 if ldd "$CINSTALL" 2>/dev/null | grep -q 'libarchive\.so'; then
@@ -31,32 +34,33 @@ loads() {
 	return $rc
 }
 
-# Cold: both are loaded, after start (dlopen), and the wheel is installed.
+# Cold: all three are loaded, after start (dlopen), and the wheel is installed.
 if loads "$T/cold" "$CINSTALL" install --python "$V" "$A"; then
 	if ! grep -q 'file=' "$T/cold"; then
-		skip lazy_cold_loads_both "the dynamic loader wrote nothing for LD_DEBUG=files (not glibc's?)"
+		skip lazy_cold_loads_all "the dynamic loader wrote nothing for LD_DEBUG=files (not glibc's?)"
 	elif grep -q 'file=libarchive\.so.*dynamically loaded by' "$T/cold" &&
-		grep -q 'file=libzip\.so.*dynamically loaded by' "$T/cold"; then
-		ok lazy_cold_loads_both
+		grep -q 'file=libzip\.so.*dynamically loaded by' "$T/cold" &&
+		grep -q 'file=libcrypto\.so.*dynamically loaded by' "$T/cold"; then
+		ok lazy_cold_loads_all
 	else
-		fail lazy_cold_loads_both "no dlopen of libarchive and libzip in: $(grep -o 'file=[^ ]*' "$T/cold" | sort -u | tr '\n' ' ')"
+		fail lazy_cold_loads_all "no dlopen of libarchive, libzip and libcrypto in: $(grep -o 'file=[^ ]*' "$T/cold" | sort -u | tr '\n' ' ')"
 	fi
 else
-	fail lazy_cold_loads_both "the cold install failed: $(cat "$T/err")"
+	fail lazy_cold_loads_all "the cold install failed: $(cat "$T/err")"
 fi
 
-# Warm: neither is loaded.
+# Warm, into the same environment: none is loaded.
 "$CINSTALL" uninstall --python "$V" simple > /dev/null 2>&1
 if loads "$T/warm" "$CINSTALL" install --python "$V" "$A" && [ -f "$SP/simple-1.0.dist-info/RECORD" ]; then
 	if ! grep -q 'file=' "$T/warm"; then
-		skip lazy_warm_loads_neither "the dynamic loader wrote nothing for LD_DEBUG=files (not glibc's?)"
-	elif grep -q 'file=lib\(archive\|zip\)\.so' "$T/warm"; then
-		fail lazy_warm_loads_neither "$(grep -o 'file=lib\(archive\|zip\)[^ ]*' "$T/warm" | sort -u | tr '\n' ' ')"
+		skip lazy_warm_loads_none "the dynamic loader wrote nothing for LD_DEBUG=files (not glibc's?)"
+	elif grep -q 'file=lib\(archive\|zip\|crypto\)\.so' "$T/warm"; then
+		fail lazy_warm_loads_none "$(grep -o 'file=lib\(archive\|zip\|crypto\)[^ ]*' "$T/warm" | sort -u | tr '\n' ' ')"
 	else
-		ok lazy_warm_loads_neither
+		ok lazy_warm_loads_none
 	fi
 else
-	fail lazy_warm_loads_neither "the warm install failed: $(cat "$T/err")"
+	fail lazy_warm_loads_none "the warm install failed: $(cat "$T/err")"
 fi
 
 # A library that cannot be loaded.
@@ -65,7 +69,11 @@ if [ ! -f "$SHIM" ]; then
 	skip lazy_missing "no fault shim at $SHIM (make unit builds it)"
 	exit 0
 fi
-for lib in libarchive libzip; do
+for lib in libarchive libzip libcrypto; do
+	case $lib in
+	libcrypto) task="compute SHA-2 digests" ;;
+	*) task="read it" ;;
+	esac
 	rm -f "$T/faults"
 	before_sp=$(tree_digest "$SP")
 	before_cache=$(cd "$CINSTALL_CACHE_DIR" && find . | sort | md5sum)
@@ -76,7 +84,7 @@ for lib in libarchive libzip; do
 		fail "lazy_missing_$lib" "no fault was injected (rc $rc): $(cat "$T/err")"
 	elif [ "$rc" -ne 1 ]; then
 		fail "lazy_missing_$lib" "exit status $rc without $lib, not 1 (cinstall(1): an error not listed)"
-	elif ! grep -q "eppkg-1.0-py3-none-any.whl: cannot read it: '$lib\.so[.0-9]*' cannot be loaded (.*$lib\.so[.0-9]*: cannot open shared object file" "$T/err"; then
+	elif ! grep -q "eppkg-1.0-py3-none-any.whl: cannot $task: '$lib\.so[.0-9]*' cannot be loaded (.*$lib\.so[.0-9]*: cannot open shared object file" "$T/err"; then
 		fail "lazy_missing_$lib" "message: $(cat "$T/err")"
 	elif [ "$(tree_digest "$SP")" != "$before_sp" ]; then
 		fail "lazy_missing_$lib" "site-packages changed"
@@ -87,7 +95,8 @@ for lib in libarchive libzip; do
 	fi
 done
 
-# Without either library, a wheel already in the cache still installs.
+# Without any of them, a wheel already in the cache still installs into an
+# environment at a path it was installed into before.
 "$CINSTALL" uninstall --python "$V" simple > /dev/null 2>&1
 rm -f "$T/faults"
 if LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=dlopen FAULT_MATCH=lib FAULT_REPORT="$T/faults" \
@@ -96,4 +105,53 @@ if LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=dlopen FAULT_MATCH=lib FAULT_REPOR
 	ok lazy_warm_without_libs
 else
 	fail lazy_warm_without_libs "$(cat "$T/err") $(cat "$T/faults" 2>/dev/null)"
+fi
+
+# A warm install into an environment at a new path generates new bytes
+# (the launchers' "#!" names its interpreter): it needs libcrypto, fails
+# cleanly without it, and once it has run, the same path needs it no more.
+# The digests kept are those of the bytes on disk.
+"$CINSTALL" install --python "$V" "$B" > /dev/null 2> "$T/err" || fail lazy_new_path "cold install of eppkg: $(cat "$T/err")"
+if ! "$PYTHON" -m venv --without-pip "$T/venv2" 2> "$T/venv.err"; then
+	fail lazy_new_path "cannot create a second venv: $(head -1 "$T/venv.err")"
+	exit 0
+fi
+V2=$T/venv2
+SP2=$("$V2/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+before_v2=$(tree_digest "$V2")
+rm -f "$T/faults"
+LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=dlopen FAULT_MATCH=libcrypto.so FAULT_REPORT="$T/faults" \
+	"$CINSTALL" install --python "$V2" "$B" > "$T/out" 2> "$T/err"
+rc=$?
+if [ ! -s "$T/faults" ]; then
+	fail lazy_new_path_needs_libcrypto "no fault was injected (rc $rc): $(cat "$T/err")"
+elif [ "$rc" -ne 1 ] || ! grep -q "eppkg-1.0-py3-none-any.whl: cannot compute SHA-2 digests: 'libcrypto\.so" "$T/err"; then
+	fail lazy_new_path_needs_libcrypto "rc $rc: $(cat "$T/err")"
+elif [ "$(tree_digest "$V2")" != "$before_v2" ]; then
+	fail lazy_new_path_needs_libcrypto "the environment changed"
+else
+	ok lazy_new_path_needs_libcrypto
+fi
+"$CINSTALL" install --python "$V2" "$B" > /dev/null 2> "$T/err" || fail lazy_new_path "with libcrypto: $(cat "$T/err")"
+"$CINSTALL" uninstall --python "$V2" eppkg > /dev/null 2>&1
+rm -f "$T/faults"
+if LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=dlopen FAULT_MATCH=lib FAULT_REPORT="$T/faults" \
+	"$CINSTALL" install --python "$V2" "$B" > /dev/null 2> "$T/err" && [ ! -s "$T/faults" ] &&
+	"$PYTHON" - "$SP2" "$SP2/eppkg-1.0.dist-info/RECORD" <<'PY'
+import base64, csv, hashlib, os, sys
+sp, rec = sys.argv[1:]
+rows = list(csv.reader(open(rec, newline="")))
+scripts = [p for p, h, s in rows if p.startswith("../../../bin/")]
+assert len(scripts) == 3, scripts
+for p, h, s in rows:
+    if p.endswith(".dist-info/RECORD"):
+        continue
+    data = open(os.path.normpath(os.path.join(sp, p)), "rb").read()
+    want = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    assert (h, int(s)) == (want, len(data)), (p, h, want)
+PY
+then
+	ok lazy_new_path_then_known
+else
+	fail lazy_new_path_then_known "rc $?: $(cat "$T/err") $(cat "$T/faults" 2>/dev/null)"
 fi

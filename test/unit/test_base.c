@@ -1,10 +1,13 @@
 /* test_base.c - the bottom layer: paths, hashes, buffers, errors. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "digests.h"
 #include "hash.h"
 #include "harness.h"
 #include "path.h"
@@ -124,13 +127,15 @@ static void test_path__mkdirs_rmtree(void)
 
 static void test_hash__sha256_b64(void)
 {
+	cinstall_dl dl;
 	cinstall_sha *s = NULL;
 	cinstall_err err = CINSTALL_ERR_INIT;
 	unsigned char d[CINSTALL_DIGEST_MAX], back[CINSTALL_DIGEST_MAX];
 	char b64[CINSTALL_B64_MAX];
 	size_t n;
 
-	CHECK_INT(cinstall_sha__new(&s, CINSTALL_HASH_SHA256, &err), 0);
+	cinstall_dl__init(&dl);
+	CHECK_INT(cinstall_sha__new(&s, CINSTALL_HASH_SHA256, &dl, &err, "test"), 0);
 	cinstall_sha__update(s, "", 0);
 	n = cinstall_sha__final(s, d);
 	CHECK_INT(n, 32);
@@ -141,6 +146,7 @@ static void test_hash__sha256_b64(void)
 	CHECK(memcmp(back, d, 32) == 0);
 	CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), "not base64!"), -1);
 	cinstall_sha__free(s);
+	cinstall_dl__release(&dl);
 	CHECK_INT(cinstall_hash__algo("md5"), CINSTALL_HASH_NONE);
 	CHECK_INT(cinstall_hash__algo("sha1"), CINSTALL_HASH_NONE);
 	CHECK_INT(cinstall_hash__algo("sha512"), CINSTALL_HASH_SHA512);
@@ -151,15 +157,19 @@ static void test_hash__sha256_b64(void)
  * implementation).  test_base_evp runs these over the EVP path of hash.c. */
 static void test_hash__reset_reuses_and_switches(void)
 {
+	cinstall_dl dl;
 	cinstall_sha *s = NULL;
 	cinstall_err err = CINSTALL_ERR_INIT;
 	unsigned char d[CINSTALL_DIGEST_MAX];
 	char b64[CINSTALL_B64_MAX];
 	int i;
 
-	CHECK_INT(cinstall_sha__new(&s, CINSTALL_HASH_SHA256, &err), 0);
-	if (!s)
+	cinstall_dl__init(&dl);
+	CHECK_INT(cinstall_sha__new(&s, CINSTALL_HASH_SHA256, &dl, &err, "test"), 0);
+	if (!s) {
+		cinstall_dl__release(&dl);
 		return;
+	}
 	for (i = 0; i < 3; i++) {
 		CHECK_INT(cinstall_sha__reset(s, CINSTALL_HASH_SHA256, &err), 0);
 		cinstall_sha__update(s, "abc", 3);
@@ -176,6 +186,49 @@ static void test_hash__reset_reuses_and_switches(void)
 		CHECK(d[0] == 0xcb && d[1] == 0x00 && d[47] == 0xa7);
 	}
 	cinstall_sha__free(s);
+	cinstall_dl__release(&dl);
+}
+
+/* RECORD's base64 (our own code, not libcrypto's): RFC 4648's test
+ * vectors, the URL-safe digits, and what the decoder refuses. */
+static void test_hash__b64url_vectors(void)
+{
+	static const char *const plain[] = { "f", "fo", "foo", "foob", "fooba", "foobar" };
+	static const char *const enc[] = { "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy" };
+	unsigned char back[CINSTALL_DIGEST_MAX], all[256];
+	char b64[CINSTALL_B64_MAX * 4];
+	size_t i;
+
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		cinstall_hash__b64url(b64, (const unsigned char *)plain[i], strlen(plain[i]));
+		CHECK_STR(b64, enc[i]);
+		CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), enc[i]), (long)strlen(plain[i]));
+		CHECK(memcmp(back, plain[i], strlen(plain[i])) == 0);
+	}
+	cinstall_hash__b64url(b64, (const unsigned char *)"", 0);
+	CHECK_STR(b64, "");
+	cinstall_hash__b64url(b64, (const unsigned char *)"\xfb\xff\xbf", 3);
+	CHECK_STR(b64, "-_-_");
+	/* The standard alphabet and padding are read too. */
+	CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), "+/+/"), 3);
+	CHECK(back[0] == 0xfb && back[1] == 0xff && back[2] == 0xbf);
+	CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), "Zm8="), 2);
+	CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), "Zg=="), 1);
+	CHECK(back[0] == 'f');
+	CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), ""), -1);
+	CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), "Zm9vY"), -1);   /* 5 digits: no byte ends there */
+	CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), "Zm=9v"), -1);   /* padding inside */
+	CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), "Zm9 v"), -1);
+	CHECK_INT(cinstall_hash__b64url_decode(back, 2, "Zm9v"), -1);               /* does not fit */
+	/* Every byte value, both ways, through the longest digest's room. */
+	for (i = 0; i < sizeof(all); i++)
+		all[i] = (unsigned char)(255 - i);
+	for (i = 0; i + CINSTALL_DIGEST_MAX <= sizeof(all); i += 61) {
+		cinstall_hash__b64url(b64, all + i, CINSTALL_DIGEST_MAX);
+		CHECK_INT((long)strlen(b64), 86);
+		CHECK_INT(cinstall_hash__b64url_decode(back, sizeof(back), b64), CINSTALL_DIGEST_MAX);
+		CHECK(memcmp(back, all + i, CINSTALL_DIGEST_MAX) == 0);
+	}
 }
 
 /* printf into a buffer: fits in the spare room, does not, or grows from
@@ -292,6 +345,94 @@ static void test_ctx__defaults_and_env(void)
 	CHECK_STR(cinstall_strerror(CINSTALL_ERECORD), "file does not match RECORD");
 }
 
+static void write_text(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK(fwrite(text, 1, len, f) == len);
+	fclose(f);
+}
+
+/* A cache entry's DIGESTS (digests.h): kept and found by exact bytes,
+ * this install's items first when it is rewritten, a malformed file read
+ * as empty, oversized bytes not kept. */
+static void test_digests__keep_find_and_refuse(void)
+{
+	static const char d1[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+	static const char d2[] = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+	static const char *const bad[] = {
+		"cinstall-digests 2\n",
+		"cinstall-digests 1\n3 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nab\n",   /* shorter than said */
+		"cinstall-digests 1\n2 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nabc\n",  /* longer */
+		"cinstall-digests 1\n2 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=AAAA\nab\n",   /* not a digit */
+		"cinstall-digests 1\n2 AAAA\nab\n",
+		"cinstall-digests 1\n-2 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nab\n",
+		"cinstall-digests 1\n9999999 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nab\n",
+	};
+	cinstall_digests d = CINSTALL_DIGESTS_INIT;
+	char big[CINSTALL_DIGESTS_ITEM_MAX + 1];
+	size_t i;
+
+	CHECK_INT(mkdir("e", 0755), 0);
+	CHECK_INT(cinstall_digests__load(&d, "e"), 0); /* none yet */
+	CHECK(cinstall_digests__find(&d, "cinstall\n", 9) == NULL);
+	CHECK_INT(cinstall_digests__add(&d, "cinstall\n", 9, d1), 0);
+	CHECK_INT(cinstall_digests__add(&d, "", 0, d2), 0);
+	memset(big, 'x', sizeof(big));
+	CHECK_INT(cinstall_digests__add(&d, big, sizeof(big), d2), 0); /* not kept */
+	cinstall_digests__save(&d, "e");
+	cinstall_digests__release(&d);
+
+	CHECK_INT(cinstall_digests__load(&d, "e"), 0);
+	CHECK_INT((long)d.n, 2);
+	CHECK_STR(cinstall_digests__find(&d, "cinstall\n", 9), d1);
+	CHECK_STR(cinstall_digests__find(&d, "", 0), d2);
+	CHECK(cinstall_digests__find(&d, "cinstall", 8) == NULL);  /* a prefix is other bytes */
+	CHECK(cinstall_digests__find(&d, "cinstalL\n", 9) == NULL);
+	CHECK(cinstall_digests__find(&d, big, sizeof(big)) == NULL);
+	cinstall_digests__save(&d, "e"); /* nothing added: not rewritten */
+	cinstall_digests__release(&d);
+
+	/* A later install adds one and uses one: its two come first. */
+	CHECK_INT(cinstall_digests__load(&d, "e"), 0);
+	CHECK(cinstall_digests__find(&d, "", 0) != NULL);
+	CHECK_INT(cinstall_digests__add(&d, "other", 5, d1), 0);
+	cinstall_digests__save(&d, "e");
+	cinstall_digests__release(&d);
+	CHECK_INT(cinstall_digests__load(&d, "e"), 0);
+	CHECK_INT((long)d.n, 3);
+	if (d.n == 3) {
+		CHECK_INT((long)d.items[0].len, 0);
+		CHECK_INT((long)d.items[1].len, 5);
+		CHECK_INT((long)d.items[2].len, 9);
+	}
+	cinstall_digests__release(&d);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_text("e/DIGESTS", bad[i], strlen(bad[i]));
+		CHECK_INT(cinstall_digests__load(&d, "e"), -1);
+		CHECK_INT((long)d.n, 0);
+		CHECK(cinstall_digests__find(&d, "ab", 2) == NULL);
+		cinstall_digests__release(&d);
+	}
+	/* A directory in its place, or an unwritable entry: read as empty,
+	 * saving fails quietly. */
+	CHECK_INT(unlink("e/DIGESTS"), 0);
+	CHECK_INT(mkdir("e/DIGESTS", 0755), 0);
+	CHECK_INT(cinstall_digests__load(&d, "e"), -1);
+	CHECK_INT(cinstall_digests__add(&d, "x", 1, d1), 0);
+	cinstall_digests__save(&d, "e");
+	cinstall_digests__release(&d);
+	CHECK_INT(cinstall_digests__load(&d, "missing-entry"), 0);
+	CHECK_INT(cinstall_digests__add(&d, "x", 1, d1), 0);
+	cinstall_digests__save(&d, "missing-entry");
+	CHECK(access("missing-entry", F_OK) != 0);
+	cinstall_digests__release(&d);
+}
+
 static const cinstall_test tests[] = {
 	TEST(test_path__accepts_normal),
 	TEST(test_path__refuses_each_rule),
@@ -301,6 +442,8 @@ static const cinstall_test tests[] = {
 	TEST(test_path__mkdirs_rmtree),
 	TEST(test_hash__sha256_b64),
 	TEST(test_hash__reset_reuses_and_switches),
+	TEST(test_hash__b64url_vectors),
+	TEST(test_digests__keep_find_and_refuse),
 	TEST(test_buf__printf_fits_and_grows),
 	TEST(test_hash__xxh3_streaming_matches_oneshot),
 	TEST(test_hash__xxh3_vector_paths_agree),

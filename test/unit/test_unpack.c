@@ -66,21 +66,25 @@ static const char *fixture(const char *name)
 /* sha256 of a file, in RECORD's base64 form. */
 static void file_sha256(char out[CINSTALL_B64_MAX], const char *path)
 {
+	cinstall_dl dl;
 	cinstall_sha *s = NULL;
 	unsigned char buf[65536], d[CINSTALL_DIGEST_MAX];
 	ssize_t n;
 	int fd = open(path, O_RDONLY);
 
 	out[0] = '\0';
-	if (fd < 0 || cinstall_sha__new(&s, CINSTALL_HASH_SHA256, NULL) < 0) {
+	cinstall_dl__init(&dl);
+	if (fd < 0 || cinstall_sha__new(&s, CINSTALL_HASH_SHA256, &dl, NULL, path) < 0) {
 		if (fd >= 0)
 			close(fd);
+		cinstall_dl__release(&dl);
 		return;
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		cinstall_sha__update(s, buf, (size_t)n);
 	cinstall_hash__b64url(out, d, cinstall_sha__final(s, d));
 	cinstall_sha__free(s);
+	cinstall_dl__release(&dl);
 	close(fd);
 }
 
