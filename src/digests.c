@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "hash.h"
 #include "link.h"
 #include "sys.h"
 
@@ -36,12 +37,20 @@ static int is_b64_digit(char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
+/* The last line: "end " and the XXH3-128 of every byte above it. */
+#define END_LEN (4 + CINSTALL_XXH_HEX - 1 + 1)
+
 /* Parse `text` (NUL-terminated after `len` bytes) into items; -1 when malformed. */
 static int parse(cinstall_digests *d, const char *text, size_t len)
 {
-	const char *p = text, *end = text + len;
+	const char *p = text, *end;
+	char sum[CINSTALL_XXH_HEX];
 
-	if (len < sizeof(header) - 1 || memcmp(p, header, sizeof(header) - 1))
+	if (len < sizeof(header) - 1 + END_LEN || memcmp(p, header, sizeof(header) - 1))
+		return -1;
+	end = text + len - END_LEN;
+	cinstall_xxh__hex(sum, text, (size_t)(end - text));
+	if (memcmp(end, "end ", 4) || memcmp(end + 4, sum, CINSTALL_XXH_HEX - 1) || end[END_LEN - 1] != '\n')
 		return -1;
 	p += sizeof(header) - 1;
 	while (p < end) {
@@ -148,7 +157,7 @@ int cinstall_digests__add(cinstall_digests *d, const void *data, size_t len, con
 
 static int put_item(cinstall_buf *b, const cinstall_digest_item *it)
 {
-	if (b->len + it->len + 64 > CINSTALL_DIGESTS_FILE_MAX)
+	if (b->len + it->len + 64 + END_LEN > CINSTALL_DIGESTS_FILE_MAX)
 		return 1;
 	if (cinstall_buf__printf(b, "%zu %s\n", it->len, it->b64) < 0 ||
 	    cinstall_buf__put(b, (const char *)it->data, it->len) < 0 || cinstall_buf__putc(b, '\n') < 0)
@@ -161,6 +170,7 @@ void cinstall_digests__save(cinstall_digests *d, const char *entry)
 	cinstall_buf b = CINSTALL_BUF_INIT;
 	char path[PATH_MAX], tmp[PATH_MAX];
 	size_t i;
+	char sum[CINSTALL_XXH_HEX];
 	int pass, fd;
 
 	if (!d->changed)
@@ -180,6 +190,9 @@ void cinstall_digests__save(cinstall_digests *d, const char *entry)
 				break;
 		}
 	}
+	cinstall_xxh__hex(sum, b.ptr, b.len);
+	if (cinstall_buf__printf(&b, "end %s\n", sum) < 0)
+		goto done;
 	if ((fd = cinstall_sys__open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0)
 		goto done;
 	if (cinstall_sys__write_all(fd, b.ptr, b.len) < 0) {

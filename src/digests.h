@@ -15,10 +15,12 @@
  *
  *   cinstall-digests 1\n
  *   <size> <sha256, RECORD's base64>\n<size bytes>\n      (per item)
+ *   end <XXH3-128 hex of every byte above this line>\n
  *
  * A lookup compares the bytes themselves, so an item answers only for
- * exactly the bytes it was computed from.  A missing, unreadable or
- * malformed file reads as empty: it only saves work.  An install that
+ * exactly the bytes it was computed from, and the checksum catches a
+ * digest damaged on disk.  A missing, unreadable or malformed file reads as
+ * empty: it only saves work.  An install that
  * computed a digest replaces the file whole (a temporary beside it,
  * renamed), its own items first; items over CINSTALL_DIGESTS_ITEM_MAX bytes
  * are not kept, and the file stays under CINSTALL_DIGESTS_FILE_MAX.  Writing it is best

@@ -356,9 +356,21 @@ static void write_text(const char *path, const char *text, size_t len)
 	fclose(f);
 }
 
+/* `body` as a DIGESTS file: with its "end <checksum>" line. */
+static void write_digests(const char *path, const char *body)
+{
+	cinstall_buf b = CINSTALL_BUF_INIT;
+	char sum[CINSTALL_XXH_HEX];
+
+	cinstall_xxh__hex(sum, body, strlen(body));
+	CHECK_INT(cinstall_buf__printf(&b, "%send %s\n", body, sum), 0);
+	write_text(path, b.ptr, b.len);
+	cinstall_buf__release(&b);
+}
+
 /* A cache entry's DIGESTS (digests.h): kept and found by exact bytes,
- * this install's items first when it is rewritten, a malformed file read
- * as empty, oversized bytes not kept. */
+ * this install's items first when it is rewritten, a malformed or damaged
+ * file read as empty, oversized bytes not kept. */
 static void test_digests__keep_find_and_refuse(void)
 {
 	static const char d1[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -411,11 +423,26 @@ static void test_digests__keep_find_and_refuse(void)
 	}
 	cinstall_digests__release(&d);
 
+	/* Well-formed, with its checksum: read. */
+	write_digests("e/DIGESTS", "cinstall-digests 1\n2 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nab\n");
+	CHECK_INT(cinstall_digests__load(&d, "e"), 0);
+	CHECK_STR(cinstall_digests__find(&d, "ab", 2), d1);
+	cinstall_digests__release(&d);
+	/* Each rule broken (the checksum right), then the checksum wrong or missing. */
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		write_text("e/DIGESTS", bad[i], strlen(bad[i]));
+		write_digests("e/DIGESTS", bad[i]);
 		CHECK_INT(cinstall_digests__load(&d, "e"), -1);
 		CHECK_INT((long)d.n, 0);
 		CHECK(cinstall_digests__find(&d, "ab", 2) == NULL);
+		cinstall_digests__release(&d);
+	}
+	for (i = 0; i < 2; i++) {
+		const char *text = i ? "cinstall-digests 1\n2 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nab\n"
+		                       "end 00000000000000000000000000000000\n"
+		                     : "cinstall-digests 1\n2 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nab\n";
+		write_text("e/DIGESTS", text, strlen(text));
+		CHECK_INT(cinstall_digests__load(&d, "e"), -1);
+		CHECK_INT((long)d.n, 0);
 		cinstall_digests__release(&d);
 	}
 	/* A directory in its place, or an unwritable entry: read as empty,

@@ -11,6 +11,7 @@
 #include "cache.h"
 #include "cinstall.h"
 #include "ctx.h"
+#include "digests.h"
 #include "harness.h"
 #include "hash.h"
 #include "manifest.h"
@@ -245,6 +246,43 @@ static void test_cache__verify_reports_damage_and_prune_removes_it(void)
 	CHECK_OK(ctx, cinstall_cache_verify(&damaged, ctx));
 	for (i = 0; i < 5; i++)
 		cinstall_free(entries[i]);
+	cinstall_ctx_free(ctx);
+}
+
+/* verify recomputes every digest kept in an entry's DIGESTS: a file whose
+ * checksum holds but whose digest is wrong (not what an install writes:
+ * made here through digests.c) is damage, naming the item; prune removes
+ * the entry.  A sound one passes. */
+static void test_cache__verify_checks_digests(void)
+{
+	static const char empty_sha[] = "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU";
+	static const char wrong[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+	logbuf l;
+	cinstall_ctx *ctx = new_ctx(&l, 0);
+	cinstall_digests d = CINSTALL_DIGESTS_INIT;
+	char *entry = NULL;
+	uint64_t damaged = 9, removed = 0;
+
+	CHECK_OK(ctx, cinstall_unpack(&entry, ctx, fixture("simple-1.0-py3-none-any.whl")));
+	if (!entry)
+		goto done;
+	CHECK_INT(cinstall_digests__add(&d, "", 0, empty_sha), 0);
+	cinstall_digests__save(&d, entry);
+	cinstall_digests__release(&d);
+	CHECK_OK(ctx, cinstall_cache_verify(&damaged, ctx));
+	CHECK_INT(damaged, 0);
+	CHECK_INT(cinstall_digests__add(&d, "cinstall\n", 9, wrong), 0);
+	cinstall_digests__save(&d, entry);
+	cinstall_digests__release(&d);
+	CHECK_INT(cinstall_cache_verify(&damaged, ctx), CINSTALL_ECACHE);
+	CHECK_INT(damaged, 1);
+	CHECK_CONTAINS(l.text, "(simple-1.0-py3-none-any.whl): DIGESTS: item 1 (9 bytes): sha256 is "
+	                       "OSG9WveiZYu-fOWeXwcM43sQ_uEgtuaTh3K5-RiPIjQ, not AAAA");
+	CHECK_OK(ctx, cinstall_cache_prune(&removed, ctx));
+	CHECK_INT(removed, 1);
+	CHECK_INT(count_dir("v1/wheels"), 0);
+done:
+	cinstall_free(entry);
 	cinstall_ctx_free(ctx);
 }
 
@@ -490,6 +528,7 @@ static const cinstall_test tests[] = {
 	TEST(test_cache__leftovers_of_dead_processes),
 	TEST(test_cache__lock_timeout),
 	TEST(test_cache__verify_reports_damage_and_prune_removes_it),
+	TEST(test_cache__verify_checks_digests),
 	TEST(test_cache__damaged_manifest_is_replaced),
 	TEST(test_cache__clean),
 	TEST(test_cache__clean_skips_entry_in_use),
