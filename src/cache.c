@@ -18,6 +18,7 @@
 #include "hash.h"
 #include "path.h"
 #include "sys.h"
+#include "thread.h"
 #include "uthash/uthash.h"
 
 
@@ -1264,7 +1265,7 @@ int cinstall_cache__dedupe_split(uint64_t *out_saved, unsigned int *out_threads,
 	}
 	*out_threads = (unsigned int)nparts;
 	for (k = 1; k < nparts; k++)
-		parts[k].started = pthread_create(&parts[k].thread, NULL, dedupe_part_thread, &parts[k]) == 0;
+		parts[k].started = cinstall_thread__create(&parts[k].thread, dedupe_part_thread, &parts[k]) == 0;
 	dedupe_part_thread(&parts[0]);
 	for (k = 1; k < nparts; k++) {
 		if (parts[k].started)

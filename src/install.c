@@ -31,6 +31,7 @@
 #include "scripts.h"
 #include "sys.h"
 #include "tags.h"
+#include "thread.h"
 #include "uninstall.h"
 #include "unpack.h"
 #include "uthash/uthash.h"
@@ -342,7 +343,7 @@ static void run_parallel(install *in, void (*fn)(install *, job *))
 		return;
 	}
 	for (i = 0; i < want; i++)
-		if (pthread_create(&t[i], NULL, worker, in) == 0)
+		if (cinstall_thread__create(&t[i], worker, in) == 0)
 			started++;
 		else
 			break;
@@ -1258,7 +1259,7 @@ static int place_split(install *in, job *j, const unsigned char *par, size_t npa
 		}
 	}
 	for (k = 1; k < nparts; k++)
-		parts[k].started = pthread_create(&parts[k].thread, NULL, place_part_thread, &parts[k]) == 0;
+		parts[k].started = cinstall_thread__create(&parts[k].thread, place_part_thread, &parts[k]) == 0;
 	cinstall_ctx__log(in->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files placed by %zu threads", j->label, npar, nparts);
 	run_place_part(&parts[0]);
 	for (k = 1; k < nparts; k++) {

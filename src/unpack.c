@@ -56,6 +56,7 @@
 #include "record.h"
 #include "scripts.h"
 #include "sys.h"
+#include "thread.h"
 #include "uthash/uthash.h"
 #include "wheel.h"
 #include "zipcheck.h"
@@ -1098,7 +1099,7 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 	locked = 1;
 	sp.same = u->same;
 	for (k = 1; k < nparts; k++)
-		parts[k].started = pthread_create(&parts[k].thread, NULL, part_thread, &parts[k]) == 0;
+		parts[k].started = cinstall_thread__create(&parts[k].thread, part_thread, &parts[k]) == 0;
 	cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files split over %zu threads, %zu runs", u->wheel,
 	                  u->nfiles, nparts, sp.nchunks);
 	/* A part whose thread could not be made takes nothing: the others take
@@ -1729,7 +1730,7 @@ static int hash_beside_start(hash_beside *h, cinstall_ctx *ctx, cinstall_err *er
 		h->fd = fd;
 		h->sha_hex = sha_hex;
 		h->err = init;
-		h->started = pthread_create(&h->thread, NULL, hash_beside_thread, h) == 0;
+		h->started = cinstall_thread__create(&h->thread, hash_beside_thread, h) == 0;
 	}
 	return h->started ? 0 : hash_wheel(err, &ctx->dl, wheel, fd, NULL, sha_hex);
 }

@@ -1,4 +1,5 @@
 /* test_base.c - the bottom layer: paths, hashes, buffers, errors. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "hash.h"
 #include "harness.h"
 #include "path.h"
+#include "thread.h"
 
 static void test_path__accepts_normal(void)
 {
@@ -460,6 +462,32 @@ static void test_digests__keep_find_and_refuse(void)
 	cinstall_digests__release(&d);
 }
 
+static void *add_one(void *arg)
+{
+	int *n = arg;
+
+	(*n)++;
+	return n;
+}
+
+/* A gated helper (thread.h) runs its function once, with its argument, and
+ * its result comes back through pthread_join; many at once too. */
+static void test_thread__gated_create_runs_once(void)
+{
+	pthread_t t[16];
+	int n[16] = { 0 };
+	void *ret;
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		CHECK_INT(cinstall_thread__create(&t[i], add_one, &n[i]), 0);
+	for (i = 0; i < 16; i++) {
+		CHECK_INT(pthread_join(t[i], &ret), 0);
+		CHECK(ret == &n[i]);
+		CHECK_INT(n[i], 1);
+	}
+}
+
 static const cinstall_test tests[] = {
 	TEST(test_path__accepts_normal),
 	TEST(test_path__refuses_each_rule),
@@ -471,6 +499,7 @@ static const cinstall_test tests[] = {
 	TEST(test_hash__reset_reuses_and_switches),
 	TEST(test_hash__b64url_vectors),
 	TEST(test_digests__keep_find_and_refuse),
+	TEST(test_thread__gated_create_runs_once),
 	TEST(test_buf__printf_fits_and_grows),
 	TEST(test_hash__xxh3_streaming_matches_oneshot),
 	TEST(test_hash__xxh3_vector_paths_agree),
