@@ -1,9 +1,12 @@
 /* test_cache.c - the content cache: layout, locks, leftovers, info,
  * verify, prune, clean, and concurrent unpacks. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -486,6 +489,112 @@ static void test_cache__manifest_round_trip(void)
 	CHECK(back == NULL);
 }
 
+/* A manifest of `n` files (the i-th named from `name` and i, the one at
+ * `long_at` with a path of `long_len` bytes) saved into "big". */
+static void save_big_manifest(size_t n, size_t long_at, size_t long_len)
+{
+	cinstall_err err = CINSTALL_ERR_INIT;
+	cinstall_manifest m;
+	cinstall_manifest_file *files = calloc(n, sizeof(*files));
+	char **names = calloc(n, sizeof(*names));
+	size_t i;
+
+	CHECK(files != NULL && names != NULL);
+	memset(&m, 0, sizeof(m));
+	memcpy(m.key, "0123456789abcdef0123456789abcdef", 33);
+	memset(m.wheel_sha256, 'a', 64);
+	m.wheel = (char *)"big-1.0-py3-none-any.whl";
+	m.name = (char *)"big";
+	m.version = (char *)"1.0";
+	m.dist_info = (char *)"big-1.0.dist-info";
+	for (i = 0; files && names && i < n; i++) {
+		size_t len = i == long_at ? long_len : 40;
+		if (!(names[i] = malloc(len + 1)))
+			break;
+		memset(names[i], 'p', len);
+		snprintf(names[i], len + 1, "pkg/%08zu/", i); /* sorted by i */
+		names[i][strlen(names[i])] = 'p';
+		names[i][len] = '\0';
+		files[i].path = names[i];
+		files[i].size = i * 1000003u;
+		files[i].mode = i % 3 ? 0644 : 0755;
+		files[i].sha256[0] = (unsigned char)i;
+		files[i].xxh3[15] = (unsigned char)(i >> 3);
+	}
+	m.nfiles = i;
+	m.files = files;
+	CHECK(mkdir("big", 0755) == 0 || errno == EEXIST);
+	CHECK_INT(cinstall_manifest__save(&err, &m, "big"), 0);
+	for (i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+	free(files);
+}
+
+static long file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* MANIFEST is read in 64 KiB blocks: lines across blocks, a line longer
+ * than a block, the "end" line ending a block exactly; anything cut short,
+ * added after "end", or changed is refused. */
+static void test_cache__manifest_blocks(void)
+{
+	cinstall_err err = CINSTALL_ERR_INIT;
+	cinstall_manifest *back = NULL;
+	long size, pad;
+	size_t i;
+	char cmd[256];
+
+	save_big_manifest(3000, 1234, 200000);
+	size = file_size("big/MANIFEST");
+	CHECK(size > 3 * 65536);
+	CHECK_INT(cinstall_manifest__load(&back, &err, "big"), 0);
+	CHECK(back && back->nfiles == 3000);
+	for (i = 0; back && i < back->nfiles; i += 7) {
+		CHECK_INT((long)back->files[i].size, (long)(i * 1000003u));
+		CHECK_INT((int)back->files[i].mode, i % 3 ? 0644 : 0755);
+		CHECK_INT(back->files[i].sha256[0], (unsigned char)i);
+		CHECK_INT(back->files[i].xxh3[15], (unsigned char)(i >> 3));
+		CHECK_INT((long)strlen(back->files[i].path), i == 1234 ? 200000 : 40);
+	}
+	cinstall_manifest__free(back);
+	back = NULL;
+
+	/* The file ends exactly at a block's end: lengthen one path until it does. */
+	save_big_manifest(100, 50, 40);
+	size = file_size("big/MANIFEST");
+	pad = 65536 - size % 65536;
+	save_big_manifest(100, 50, 40 + (size_t)pad);
+	CHECK_INT(file_size("big/MANIFEST") % 65536, 0);
+	CHECK_INT(cinstall_manifest__load(&back, &err, "big"), 0);
+	CHECK(back && back->nfiles == 100);
+	cinstall_manifest__free(back);
+	back = NULL;
+	/* ... and then a byte after it. */
+	CHECK(system("printf x >> big/MANIFEST") == 0);
+	CHECK_INT(cinstall_manifest__load(&back, &err, "big"), CINSTALL_ECACHE);
+	CHECK(back == NULL);
+
+	/* Cut anywhere: refused. */
+	save_big_manifest(3000, 1234, 200000);
+	size = file_size("big/MANIFEST");
+	for (i = 0; i < 6; i++) {
+		long at = i == 0 ? 0 : i == 1 ? 30 : i == 2 ? 65536 : i == 3 ? size / 2 : i == 4 ? size - 40 : size - 1;
+		snprintf(cmd, sizeof(cmd), "cp big/MANIFEST cut.tmp && truncate -s %ld cut.tmp && mkdir -p cut && mv cut.tmp cut/MANIFEST", at);
+		CHECK(system(cmd) == 0);
+		CHECK_INT(cinstall_manifest__load(&back, &err, "cut"), CINSTALL_ECACHE);
+		CHECK(back == NULL);
+	}
+	/* One byte changed in the middle of the long line: the checksum says so. */
+	CHECK(system("cp big/MANIFEST cut/MANIFEST && printf q | dd of=cut/MANIFEST bs=1 seek=150000 conv=notrunc 2>/dev/null") == 0);
+	CHECK_INT(cinstall_manifest__load(&back, &err, "cut"), CINSTALL_ECACHE);
+	CHECK(back == NULL);
+}
+
 /* Paths in the manifest's arena: any length, stable, freed with it. */
 static void test_cache__manifest_arena(void)
 {
@@ -535,6 +644,7 @@ static const cinstall_test tests[] = {
 	TEST(test_cache__dedupe_disk_usage),
 	TEST(test_cache__concurrent_threads_one_entry),
 	TEST(test_cache__manifest_round_trip),
+	TEST(test_cache__manifest_blocks),
 	TEST(test_cache__manifest_arena),
 	{ NULL, NULL }
 };
