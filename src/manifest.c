@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,6 +460,21 @@ static int parse_file_line(cinstall_manifest *m, cinstall_manifest_file *f, char
  * were a third of loading it. */
 #define LOAD_BLOCK ((size_t)64 << 10)
 
+/* The string fields, by key. */
+static const struct {
+	const char *key;
+	size_t off;
+} string_fields[] = {
+	{ "wheel", offsetof(cinstall_manifest, wheel) },
+	{ "name", offsetof(cinstall_manifest, name) },
+	{ "version", offsetof(cinstall_manifest, version) },
+	{ "dist-info", offsetof(cinstall_manifest, dist_info) },
+	{ "data-dir", offsetof(cinstall_manifest, data_dir) },
+	{ "requires-python", offsetof(cinstall_manifest, requires_python) },
+	{ "tags", offsetof(cinstall_manifest, tags) },
+	{ "sloppy", offsetof(cinstall_manifest, sloppy) },
+};
+
 /* One line of MANIFEST, its '\n' replaced by NUL, not "end": into `m`. 0,
  * -1 when malformed, CINSTALL_ENOMEM. */
 static int parse_line(cinstall_manifest *m, char *line, size_t lineno, size_t *want)
@@ -505,22 +521,10 @@ static int parse_line(cinstall_manifest *m, char *line, size_t lineno, size_t *w
 		memcpy(is_key ? m->key : m->wheel_sha256, v, len + 1);
 	} else {
 		char **slot = NULL;
-		if (!strcmp(line, "wheel"))
-			slot = &m->wheel;
-		else if (!strcmp(line, "name"))
-			slot = &m->name;
-		else if (!strcmp(line, "version"))
-			slot = &m->version;
-		else if (!strcmp(line, "dist-info"))
-			slot = &m->dist_info;
-		else if (!strcmp(line, "data-dir"))
-			slot = &m->data_dir;
-		else if (!strcmp(line, "requires-python"))
-			slot = &m->requires_python;
-		else if (!strcmp(line, "tags"))
-			slot = &m->tags;
-		else if (!strcmp(line, "sloppy"))
-			slot = &m->sloppy;
+		size_t i;
+		for (i = 0; i < sizeof(string_fields) / sizeof(string_fields[0]) && !slot; i++)
+			if (!strcmp(line, string_fields[i].key))
+				slot = (char **)((char *)m + string_fields[i].off);
 		if (slot && (*slot || !(*slot = unescape(v))))
 			return -1;
 		/* Unknown keys are fields a later version added. */

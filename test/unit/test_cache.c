@@ -428,20 +428,26 @@ static void test_cache__concurrent_threads_one_entry(void)
 	cinstall_ctx_free(ctx);
 }
 
+/* A manifest of `name` 1.0 with no files. */
+static void manifest_init(cinstall_manifest *m, const char *wheel, const char *name, const char *dist_info)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->key, "0123456789abcdef0123456789abcdef", 33);
+	memset(m->wheel_sha256, 'a', 64);
+	m->wheel = (char *)wheel;
+	m->name = (char *)name;
+	m->version = (char *)"1.0";
+	m->dist_info = (char *)dist_info;
+}
+
 static void test_cache__manifest_round_trip(void)
 {
 	cinstall_err err = CINSTALL_ERR_INIT;
 	cinstall_manifest m, *back = NULL;
 	cinstall_manifest_file files[2];
 
-	memset(&m, 0, sizeof(m));
+	manifest_init(&m, "odd name-1.0-py3-none-any.whl", "odd", "odd-1.0.dist-info");
 	memset(files, 0, sizeof(files));
-	memcpy(m.key, "0123456789abcdef0123456789abcdef", 33);
-	memset(m.wheel_sha256, 'a', 64);
-	m.wheel = (char *)"odd name-1.0-py3-none-any.whl";
-	m.name = (char *)"odd";
-	m.version = (char *)"1.0";
-	m.dist_info = (char *)"odd-1.0.dist-info";
 	m.requires_python = (char *)">=3.8, <4 % 100";
 	m.sloppy = (char *)"w.whl: 'x': no hash in RECORD";
 	m.nfiles = 2;
@@ -500,13 +506,7 @@ static void save_big_manifest(size_t n, size_t long_at, size_t long_len)
 	size_t i;
 
 	CHECK(files != NULL && names != NULL);
-	memset(&m, 0, sizeof(m));
-	memcpy(m.key, "0123456789abcdef0123456789abcdef", 33);
-	memset(m.wheel_sha256, 'a', 64);
-	m.wheel = (char *)"big-1.0-py3-none-any.whl";
-	m.name = (char *)"big";
-	m.version = (char *)"1.0";
-	m.dist_info = (char *)"big-1.0.dist-info";
+	manifest_init(&m, "big-1.0-py3-none-any.whl", "big", "big-1.0.dist-info");
 	for (i = 0; files && names && i < n; i++) {
 		size_t len = i == long_at ? long_len : 40;
 		if (!(names[i] = malloc(len + 1)))
