@@ -51,7 +51,7 @@ struct cinstall_ctx {
 	unsigned int warned;
 	locale_t utf8;             /* C.UTF-8, for reading wheels (unpack.c), or 0: one a context,
 	                            * its conversions loaded before any thread uses it */
-	cinstall_dl dl;            /* libarchive and libzip, loaded when a wheel is first read */
+	cinstall_dl dl;            /* libarchive, libzip, libcrypto: loaded when first needed (dl.h) */
 };
 
 /* Report through the host's log callback (thread-safe; a no-op without one). */

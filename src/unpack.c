@@ -911,17 +911,13 @@ static int read_part(part *pt, unpacker *t, int streaming)
 	size_t i = 0, first, end;
 	int error = 0;
 
-	if (pt->chunk == NO_CHUNK && (pt->chunk = take_chunk(pt, 0)) == NO_CHUNK)
-		return 0; /* the others took them all */
-	if ((error = reader_open(t, &pr, sp->fd, streaming, &a)) < 0)
-		goto done;
-	for (;;) {
-		if (pt->chunk == NO_CHUNK && (pt->chunk = take_chunk(pt, i)) == NO_CHUNK)
-			break;
+	memset(&pr, 0, sizeof(pr));
+	/* A reader is opened for the first chunk taken (none when the others
+	 * took them all), and again for one behind it. */
+	while (pt->chunk != NO_CHUNK || (pt->chunk = take_chunk(pt, i)) != NO_CHUNK) {
 		first = sp->chunk_first[pt->chunk];
 		end = sp->chunk_first[pt->chunk + 1];
-		if (first < i) {
-			/* Behind this reader: a new one. */
+		if (!a || first < i) {
 			reader_close(&pr, a);
 			a = NULL;
 			i = 0;

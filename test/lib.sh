@@ -51,3 +51,16 @@ tree_digest() {
 }
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# venv_or_skip NAME DIR: make a venv (no pip) at DIR, or report NAME
+# skipped, saying why, and fail (the caller exits).
+venv_or_skip() {
+	if ! "$PYTHON" -m venv --without-pip "$2" 2> "$T/venv.err"; then
+		skip "$1" "cannot create a venv with $PYTHON: $(head -1 "$T/venv.err")"
+		return 1
+	fi
+}
+
+# The AddressSanitizer runtime $CINSTALL is linked to (empty when none):
+# an LD_PRELOAD shim goes after it.
+asan_runtime() { ldd "$CINSTALL" 2>/dev/null | awk '/libasan/ { print $3 }'; }

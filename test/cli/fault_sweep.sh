@@ -21,12 +21,9 @@ if [ ! -f "$SHIM" ]; then
 	skip fault_sweep.sh "no fault shim at $SHIM (make unit builds it)"
 	exit 0
 fi
-if ! "$PYTHON" -m venv --without-pip "$T/venv" 2> "$T/venv.err"; then
-	skip fault_sweep.sh "cannot create a venv with $PYTHON: $(head -1 "$T/venv.err")"
-	exit 0
-fi
+venv_or_skip fault_sweep.sh "$T/venv" || exit 0
 V=$T/venv
-pre=$(ldd "$CINSTALL" 2>/dev/null | awk '/libasan/ { print $3 }')
+pre=$(asan_runtime)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 # v1 installed, then the sweep upgrades to v2: placing, replacing, stashing,

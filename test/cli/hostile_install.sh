@@ -9,10 +9,7 @@
 # by test/cli/unpack.sh.
 . "$TOP/test/lib.sh"
 
-if ! "$PYTHON" -m venv --without-pip "$T/env/venv" 2> "$T/venv.err"; then
-	skip hostile_install.sh "cannot create a venv with $PYTHON: $(head -1 "$T/venv.err")"
-	exit 0
-fi
+venv_or_skip hostile_install.sh "$T/env/venv" || exit 0
 V=$T/env/venv
 SP=$("$V/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 C=$CINSTALL_CACHE_DIR

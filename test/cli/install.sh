@@ -49,10 +49,7 @@ mkwheel() { "$PYTHON" "$T/mkwheel.py" "$@"; }
 W=$T/wheels
 mkdir -p "$W"
 
-if ! "$PYTHON" -m venv --without-pip "$T/venv" 2>"$T/venv.err"; then
-	skip install.sh "cannot create a venv with $PYTHON: $(head -1 "$T/venv.err")"
-	exit 0
-fi
+venv_or_skip install.sh "$T/venv" || exit 0
 V=$T/venv
 SP=$("$V/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 PY=$V/bin/python
@@ -171,7 +168,7 @@ rm -rf "$SP/zzz_blocker"
 # upgrade (test/shim/fault.c); v2 must be back intact.
 SHIM=$BUILD/test/shim/fault.so
 if [ -f "$SHIM" ]; then
-	pre=$(ldd "$CINSTALL" 2>/dev/null | awk '/libasan/ { print $3 }')
+	pre=$(asan_runtime)
 	demo4=$(mkwheel "$W/v3" demo 4.0 'demo/__init__.py=VERSION = "4.0"\n' 'demo/a.py=a\n' 'demo/b.py=b\n' 'demo/c.py=c\n')
 	before=$(tree_digest "$V")
 	LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=link,linkat FAULT_ERRNO=ENOSPC FAULT_AFTER=2 FAULT_MATCH=site-packages \

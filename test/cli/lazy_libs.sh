@@ -13,15 +13,12 @@ if ldd "$CINSTALL" 2>/dev/null | grep -q 'libarchive\.so'; then
 	skip lazy_libs.sh "this build links libarchive directly (make DLOPEN=0): nothing is loaded lazily"
 	exit 0
 fi
-if ! "$PYTHON" -m venv --without-pip "$T/venv" 2> "$T/venv.err"; then
-	skip lazy_libs.sh "cannot create a venv with $PYTHON: $(head -1 "$T/venv.err")"
-	exit 0
-fi
+venv_or_skip lazy_libs.sh "$T/venv" || exit 0
 V=$T/venv
 SP=$("$V/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 A=$FIXTURES/simple-1.0-py3-none-any.whl
 B=$FIXTURES/eppkg-1.0-py3-none-any.whl
-pre=$(ldd "$CINSTALL" 2>/dev/null | awk '/libasan/ { print $3 }')
+pre=$(asan_runtime)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 # Which shared objects a command loads, as the dynamic loader reports them.

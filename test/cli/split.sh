@@ -205,7 +205,7 @@ SHIM=$BUILD/test/shim/fault.so
 if [ ! -f "$SHIM" ]; then
 	skip split_place_fault "no fault shim at $SHIM (make unit builds it)"
 else
-	pre=$(ldd "$CINSTALL" 2>/dev/null | awk '/libasan/ { print $3 }')
+	pre=$(asan_runtime)
 	for e in EIO ENOSPC; do
 		"$PYTHON" -m venv --without-pip "$T/f$e"
 		before=$(tree_digest "$T/f$e")

@@ -86,7 +86,7 @@ no_leftovers unpack_hostile_split_no_leftovers
 # bytes of simple's, already objects of the cache, so they are links.)
 # Under ASan the sanitizer runtime must come first in LD_PRELOAD.
 SHIM=$BUILD/test/shim/fault.so
-pre=$(ldd "$CINSTALL" 2>/dev/null | awk '/libasan/ { print $3 }')
+pre=$(asan_runtime)
 if [ ! -f "$SHIM" ]; then
 	skip unpack_enospc "no $SHIM (make unit builds it)"
 else

@@ -14,10 +14,7 @@ if ldd "$CINSTALL" 2>/dev/null | grep -q 'lib[at]san'; then
 	skip valgrind.sh "$CINSTALL is built with a sanitizer; memcheck runs on the plain build"
 	exit 0
 fi
-if ! "$PYTHON" -m venv --without-pip "$T/venv" 2> "$T/venv.err"; then
-	skip valgrind.sh "cannot create a venv with $PYTHON: $(head -1 "$T/venv.err")"
-	exit 0
-fi
+venv_or_skip valgrind.sh "$T/venv" || exit 0
 vg() {
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 		--show-leak-kinds=definite "$CINSTALL" "$@"

@@ -6,10 +6,7 @@
 . "$TOP/test/lib.sh"
 . "$TOP/test/fs/fslib.inc"
 
-if ! "$PYTHON" -m venv --without-pip "$T/proto" 2> "$T/venv.err"; then
-	skip full.sh "cannot create a venv with $PYTHON: $(head -1 "$T/venv.err")"
-	exit 0
-fi
+venv_or_skip full.sh "$T/proto" || exit 0
 # A wheel of 1 MiB of incompressible data: more than the small tmpfs holds.
 "$PYTHON" - "$T" <<'PY'
 import base64, hashlib, os, random, sys, zipfile
