@@ -3,8 +3,9 @@
 # build with -Werror and run the whole suite twice, plainly and under
 # AddressSanitizer + UndefinedBehaviorSanitizer, then the unit tests and
 # test/cli/split.sh (one wheel over many threads) under ThreadSanitizer, in
-# a build that links libarchive and libzip directly (DLOPEN=0), ending with
-# one line "total: N passed, N failed, N skipped" over the three runs.
+# a build that links libarchive, libzip and libcrypto directly (DLOPEN=0),
+# ending with one line "total: N passed, N failed, N skipped" over the
+# three runs.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 sh .ci/deps.sh test || exit 1
@@ -28,8 +29,9 @@ echo "=== the suite again under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	make WERROR=1 BUILD=build-asan SANITIZE=address,undefined check || status=1
 
-# This build links libarchive and libzip directly (DLOPEN=0), so that both
-# ways of binding them build and run in CI (the others load them lazily).
+# This build links libarchive, libzip and libcrypto directly (DLOPEN=0), so
+# that both ways of binding them build and run in CI (the others load them
+# lazily).
 build BUILD=build-tsan SANITIZE=thread DLOPEN=0
 echo
 echo "=== the unit tests and the threaded command tests under ThreadSanitizer (DLOPEN=0)"
