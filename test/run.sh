@@ -15,6 +15,10 @@ export BUILD TOP="$top"
 export FIXTURES="$BUILD/fixtures"
 PYTHON=${PYTHON:-/usr/bin/python3}
 export PYTHON
+# ThreadSanitizer cannot see glibc's internal locks (see test/tsan.supp).
+case ${SANITIZE:-} in
+*thread*) export TSAN_OPTIONS="suppressions=$top/test/tsan.supp${TSAN_OPTIONS:+ $TSAN_OPTIONS}" ;;
+esac
 
 log=$BUILD/test-log.txt
 : > "$log"
