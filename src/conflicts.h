@@ -14,7 +14,7 @@
  * the path.  Cost: registering appends a 48-byte entry per file and per
  * directory (a parent already registered with the previous file of the
  * same distribution is not registered again) and copies the path once;
- * listing sorts the entries once, O(n log n).
+ * listing sorts the entries once, O(n log n), through 4 bytes per entry.
  *
  * Not thread-safe: register from one thread, or serialise the calls.
  */
@@ -47,8 +47,9 @@ int cinstall_conflicts__add_tagged(cinstall_conflicts *c, const char *dist, cons
                                    uint64_t size, const unsigned char *xxh3, uint64_t tag);
 
 /* Call fn(tag) for every file registered at a path where another
- * distribution registers a file too (identical or not). */
-void cinstall_conflicts__each_shared(cinstall_conflicts *c, void (*fn)(uint64_t tag, void *payload),
+ * distribution registers a file too (identical or not).  0 or
+ * CINSTALL_ENOMEM (before any call). */
+int cinstall_conflicts__each_shared(cinstall_conflicts *c, void (*fn)(uint64_t tag, void *payload),
                                      void *payload);
 
 /* Every conflict, sorted by path (then by distribution).  The list and its

@@ -2042,8 +2042,8 @@ static int find_conflicts(install *in, cinstall_err *err)
 	size_t i, n = 0;
 	int error = 0;
 
-	cinstall_conflicts__each_shared(in->conflicts, mark_shared, in);
-	if (cinstall_conflicts__list(&list, &n, in->conflicts) < 0) {
+	if (cinstall_conflicts__each_shared(in->conflicts, mark_shared, in) < 0 ||
+	    cinstall_conflicts__list(&list, &n, in->conflicts) < 0) {
 		error = cinstall_err__oom(err);
 		goto done;
 	}

@@ -1,6 +1,7 @@
 /* test_conflicts.c - conflict detection between distributions. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "conflicts.h"
@@ -180,7 +181,7 @@ static void test_conflicts__tags_order_and_shared(void)
 	CHECK_INT(n, 2);
 	CHECK_STR(s, "deep/a:a:b\npkg/x.py:a:b\n");
 	free(s);
-	cinstall_conflicts__each_shared(c, mark, &shared);
+	CHECK_INT(cinstall_conflicts__each_shared(c, mark, &shared), 0);
 	/* pkg/x.py and pkg/same.py, in both wheels; not deep/a (a directory for b). */
 	CHECK_INT(shared.len, 24); /* "0 1 100000000 100000001 " in some order */
 	CHECK_CONTAINS(cinstall_buf__cstr(&shared), "100000000 ");
@@ -191,6 +192,64 @@ static void test_conflicts__tags_order_and_shared(void)
 	cinstall_conflicts__free(c);
 }
 
+/* Paths of any length among short ones (a long one is kept in a block of
+ * its own, one near the size of a block fills most of one), and files
+ * registered after a listing are in the next one. */
+static void test_conflicts__long_paths_and_late_adds(void)
+{
+	static const size_t lens[] = { 16383, 16384, 16385, 20000, 70000 };
+	cinstall_conflicts *c = NULL;
+	cinstall_conflict *list = NULL;
+	char *big[5], name[32];
+	size_t n = 0, i, k;
+	int bad = 0;
+
+	CHECK_INT(cinstall_conflicts__new(&c), 0);
+	for (i = 0; i < 5; i++) {
+		/* "d<i>/xxxx.../f": a directory and a file in it. */
+		big[i] = malloc(lens[i] + 1);
+		memset(big[i], 'x', lens[i]);
+		big[i][0] = 'd';
+		big[i][1] = (char)('0' + i);
+		big[i][2] = '/';
+		big[i][lens[i] - 2] = '/';
+		big[i][lens[i] - 1] = 'f';
+		big[i][lens[i]] = '\0';
+	}
+	for (k = 0; k < 3000; k++) {
+		snprintf(name, sizeof(name), "pkg/m%04zu.py", k);
+		if (cinstall_conflicts__add(c, "a", name, 1, XA) < 0 || cinstall_conflicts__add(c, "b", name, 1, XA) < 0)
+			bad++;
+		if (k % 600 == 0 && (cinstall_conflicts__add(c, "a", big[k / 600], 7, XA) < 0 ||
+		                     cinstall_conflicts__add(c, "b", big[k / 600], k / 600 % 2 ? 7 : 8, XA) < 0))
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(cinstall_conflicts__list(&list, &n, c), 0);
+	/* d0, d2, d4 differ in size; d1, d3 are the same file. */
+	CHECK_INT(n, 3);
+	for (i = 0; i < n && i < 3; i++) {
+		CHECK_INT(strlen(list[i].path), lens[2 * i]);
+		CHECK(!strcmp(list[i].path, big[2 * i]));
+	}
+	cinstall_conflicts__free_list(list, n);
+	/* Registered after listing: seen by the next listing. */
+	CHECK_INT(cinstall_conflicts__add(c, "c", "pkg/m0001.py", 2, XB), 0);
+	CHECK_INT(cinstall_conflicts__add(c, "c", big[1], 7, XB), 0);
+	CHECK_INT(cinstall_conflicts__list(&list, &n, c), 0);
+	CHECK_INT(n, 5);
+	for (i = 0, k = 0; i < n; i++)
+		if (!strcmp(list[i].path, "pkg/m0001.py") && !strcmp(list[i].dist_a, "a") && !strcmp(list[i].dist_b, "c"))
+			k++;
+		else if (!strcmp(list[i].path, big[1]) && !strcmp(list[i].dist_b, "c"))
+			k++;
+	CHECK_INT(k, 2);
+	cinstall_conflicts__free_list(list, n);
+	for (i = 0; i < 5; i++)
+		free(big[i]);
+	cinstall_conflicts__free(c);
+}
+
 static const cinstall_test tests[] = {
 	TEST(test_conflicts__identical_files_are_fine),
 	TEST(test_conflicts__different_content),
@@ -198,6 +257,7 @@ static const cinstall_test tests[] = {
 	TEST(test_conflicts__sorted_and_scales),
 	TEST(test_conflicts__arguments),
 	TEST(test_conflicts__tags_order_and_shared),
+	TEST(test_conflicts__long_paths_and_late_adds),
 	{ NULL, NULL }
 };
 
