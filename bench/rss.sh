@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/rss.sh - peak RSS (KiB, /usr/bin/time -f %M) of cinstall on the
 # cases of issue 8's memory target, each into a new cache and venv (not a
-# test; memory does not depend on the machine's load, so one run each).
+# test; memory does not depend on the machine's load, so one run each:
+# with threads, the allocator's arenas make it vary by ~1 MiB).
 #
 #   sh bench/rss.sh [CINSTALL...]      (default: $BUILD/cinstall)
 #
@@ -47,6 +48,13 @@ for B in "$@"; do
 	rss install-20000-warm-j1 "$d/c3" "$B" install -q -j1 --link-mode=hardlink --python "$d/v2" "$W20"
 	rss install-20000-cold-j2 "$d/c4" "$B" install -q -j2 --link-mode=hardlink --python "$d/v3" "$W20"
 	if [ -f "$SET" ]; then
+		for j in 1 2; do
+			# The set and the 20,000-file wheel in one command, the big
+			# one given last.
+			"$PYTHON" -m venv --without-pip "$d/m$j"
+			# shellcheck disable=SC2046
+			rss "set+20000-cold-j$j" "$d/m$j.c" "$B" install -q -j$j --link-mode=hardlink --python "$d/m$j" $(cat "$SET") "$W20"
+		done
 		for j in 1 2; do
 			# shellcheck disable=SC2046
 			rss "set-cold-j$j" "$d/s$j" "$B" install -q -j$j --link-mode=hardlink --python "$d/o$j" $(cat "$SET")

@@ -16,6 +16,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 
 #include "buf.h"
 #include "conflicts.h"
@@ -102,6 +105,7 @@ typedef struct job {
 	const cinstall_dist *old; /* what is installed under this name */
 	struct dirset *last_parent; /* ensure_parent's last directory (files come sorted: mostly the next's too) */
 	int keys_due;             /* place() runs: placed_here() makes `keys` when first asked */
+	int alone;                /* a big wheel, prepared alone before the others (prepare_all) */
 	int action;
 	int error;
 	cinstall_err *err;        /* the worker's while one works on it; `saved` after a failure */
@@ -165,6 +169,7 @@ typedef struct install {
 	cinstall_report *rep;
 	cinstall_conflicts *conflicts; /* filled by prepare (under `lock`), read by find_conflicts */
 	size_t kept_files;             /* files of wheels whose manifests prepare kept (`lock`) */
+	int trim;                      /* a big wheel was prepared: give freed memory back after */
 } install;
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -306,6 +311,8 @@ static void job_error(cinstall_err *out, const job *j)
 		cinstall_err__set(out, j->error, 0, "%s: %s", j->label ? j->label : j->given, cinstall_strerror(j->error));
 }
 
+static void prepare(install *in, job *j);
+
 static void *worker(void *arg)
 {
 	install *in = arg;
@@ -320,6 +327,12 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&in->lock);
 		if (i >= in->n)
 			return NULL;
+		if (in->fn == prepare && in->jobs[i].alone) {
+			pthread_mutex_lock(&in->lock);
+			in->active--;
+			pthread_mutex_unlock(&in->lock);
+			continue; /* prepared already */
+		}
 		job_begin(&in->jobs[i], &scratch);
 		in->fn(in, &in->jobs[i]);
 		job_end(&in->jobs[i]);
@@ -329,27 +342,27 @@ static void *worker(void *arg)
 	}
 }
 
-/* Run fn on every job with up to nthreads threads; returns when all are done. */
+/* Run fn on every job with up to nthreads threads, this one among them;
+ * returns when all are done.  (This thread works too: its malloc arena,
+ * the main one in a program, is reused instead of another thread's
+ * starting one more, whose memory is all new: -0.9 MiB peak RSS at -j2.) */
 static void run_parallel(install *in, void (*fn)(install *, job *))
 {
-	pthread_t *t;
+	pthread_t *t = NULL;
 	unsigned int i, started = 0, want;
 
 	in->fn = fn;
 	in->next = 0;
 	in->active = 0;
 	want = in->nthreads < in->n ? in->nthreads : (unsigned int)in->n;
-	if (want <= 1 || !(t = calloc(want, sizeof(*t)))) {
-		worker(in);
-		return;
-	}
-	for (i = 0; i < want; i++)
-		if (cinstall_thread__create(&t[i], worker, in) == 0)
+	if (want > 1 && (t = calloc(want - 1, sizeof(*t)))) {
+		for (i = 0; i < want - 1; i++) {
+			if (cinstall_thread__create(&t[i], worker, in) != 0)
+				break;
 			started++;
-		else
-			break;
-	if (!started)
-		worker(in);
+		}
+	}
+	worker(in);
 	for (i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
 	free(t);
@@ -802,6 +815,61 @@ done:
 	j->error = error;
 	if (error < 0 && !j->err->code)
 		cinstall_err__set(j->err, error, 0, "%s: %s", j->label, cinstall_strerror(error));
+}
+
+/*
+ * Wheels of BIG_WHEEL bytes or more are prepared first, one at a time and
+ * the largest first, each unpacked by all the threads (split); then the
+ * others, on the threads side by side.  A big wheel's unpack is the
+ * largest transient of an install (its central directory, its paths and
+ * files): done first, nothing else is held yet, and what it frees is the
+ * room the others' manifests and conflict entries take later.  The 98
+ * ordinary wheels of the benchmark and one of 20,000 files, given last,
+ * peaked at 16.7-17.1 MiB at -j1; with this 14.8-15.3 MiB.
+ */
+#define BIG_WHEEL ((uint64_t)8 << 20)
+
+typedef struct big_wheel {
+	size_t job;
+	uint64_t size;
+} big_wheel;
+
+static int cmp_big(const void *a, const void *b)
+{
+	const big_wheel *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return x->job < y->job ? -1 : x->job > y->job;
+}
+
+static void prepare_all(install *in)
+{
+	big_wheel *big = NULL;
+	cinstall_err scratch;
+	struct stat st;
+	size_t i, nbig = 0;
+
+	if (in->n > 1 && (big = malloc(in->n * sizeof(*big))))
+		for (i = 0; i < in->n; i++)
+			if (stat(in->jobs[i].given, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= BIG_WHEEL) {
+				big[nbig].job = i;
+				big[nbig++].size = (uint64_t)st.st_size;
+			}
+	/* Without the memory for the list, in the order given. */
+	if (nbig > 1)
+		qsort(big, nbig, sizeof(*big), cmp_big);
+	in->fn = prepare;
+	for (i = 0; i < nbig; i++) {
+		job *j = &in->jobs[big[i].job];
+		j->alone = 1;
+		job_begin(j, &scratch);
+		prepare(in, j);
+		job_end(j);
+	}
+	free(big);
+	in->trim = nbig > 0;
+	run_parallel(in, prepare);
 }
 
 /* ---- phase 4: place ---------------------------------------------------- */
@@ -2257,7 +2325,7 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 		in.jobs[i].given = wheels[i];
 		in.jobs[i].env_root = in.s->root;
 	}
-	run_parallel(&in, prepare);
+	prepare_all(&in);
 	for (i = 0; i < nwheels && !error; i++) {
 		if (in.jobs[i].error) {
 			job_error(&err, &in.jobs[i]);
@@ -2283,6 +2351,15 @@ int cinstall_install(cinstall_report **out, cinstall_ctx *ctx, const cinstall_in
 	/* 3. Conflicts between the wheels. */
 	if ((error = find_conflicts(&in, &err)) < 0)
 		goto done;
+#ifdef __GLIBC__
+	/* What a big wheel's unpack and the conflict check freed goes back to
+	 * the system before placing starts (glibc keeps free memory inside
+	 * its heaps otherwise; placing allocates in other places of them):
+	 * about 1 MiB less peak RSS at -j2 for 98 wheels and one of 20,000
+	 * files, under a millisecond. */
+	if (in.trim)
+		malloc_trim(0);
+#endif
 
 	/* 4. Place.  First, what installs killed before their RECORD left:
 	 * temporaries, removed here, before any thread writes its own. */

@@ -1846,7 +1846,11 @@ static int extract(unpacker *u, int fd, const char *tree)
 
 	if (!threads_take(u->ctx, 1))
 		return do_archive(u, fd, NULL); /* more unpacks than jobs */
-	if ((u->wheel_size >= SPLIT_BYTES || u->ctx->split_min) && (helpers = threads_take(u->ctx, u->ctx->jobs - 1))) {
+	/* Large, and (by the central directory's count, u->cap) files enough
+	 * for two parts: a few big files are not split. */
+	if ((u->wheel_size >= SPLIT_BYTES || u->ctx->split_min) &&
+	    (!u->cap || u->cap >= 2 * (u->ctx->split_min ? u->ctx->split_min : SPLIT_FILES)) &&
+	    (helpers = threads_take(u->ctx, u->ctx->jobs - 1))) {
 		error = do_split(u, fd, &helpers);
 		threads_give(u->ctx, helpers);
 		if (error < 0) {
