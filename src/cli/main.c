@@ -1,5 +1,8 @@
 /* main.c - the cinstall command: global options and dispatch. */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +177,22 @@ int main(int argc, char **argv)
 	 */
 	if (!getenv("TZ"))
 		setenv("TZ", ":/etc/localtime", 0);
+#ifdef __GLIBC__
+	{
+		/*
+		 * One malloc arena for every thread.  The library's threads live for
+		 * one phase (or one split wheel) each, and a new thread often gets
+		 * another arena than the last one used: each kept its own high-water
+		 * mark, all resident.  98 wheels and one of 20,000 files at -j2
+		 * peaked at 15.7-19.4 MiB, with one arena 14.0-15.4 MiB, no slower
+		 * (threads rarely allocate while writing files).  A user's
+		 * MALLOC_ARENA_MAX or GLIBC_TUNABLES setting is kept.
+		 */
+		const char *tun = getenv("GLIBC_TUNABLES");
+		if (!getenv("MALLOC_ARENA_MAX") && !(tun && strstr(tun, "arena_max")))
+			mallopt(M_ARENA_MAX, 1);
+	}
+#endif
 	memset(&c, 0, sizeof(c));
 	c.opts = defaults;
 	c.prog = "cinstall";
