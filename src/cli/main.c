@@ -145,12 +145,37 @@ int cli_common_opt(cli *c, int opt, const char *arg)
 	}
 }
 
+/*
+ * As many malloc arenas as threads work at once (-j), not glibc's 8 per
+ * CPU.  The library's threads live for one step each (a phase, a split
+ * wheel), and a new thread often got an arena other than the last one
+ * used, each keeping its own high-water mark, all resident: 98 wheels and
+ * one of 20,000 files at -j2 peaked at 15.7-19.4 MiB, with two arenas
+ * 14.9-15.1 MiB.  (One arena for all was 1.26x slower for a warm install
+ * at -j2: its lock.)  A user's MALLOC_ARENA_MAX or arena_max in
+ * GLIBC_TUNABLES is kept.
+ */
+static void arenas_for_jobs(unsigned int jobs)
+{
+#ifdef __GLIBC__
+	const char *tun = getenv("GLIBC_TUNABLES");
+	long n = jobs ? (long)jobs : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (getenv("MALLOC_ARENA_MAX") || (tun && strstr(tun, "arena_max")))
+		return;
+	mallopt(M_ARENA_MAX, n > 0 && n <= 1024 ? (int)n : 1);
+#else
+	(void)jobs;
+#endif
+}
+
 int cli_ctx(cli *c)
 {
 	int r;
 
 	if (c->ctx)
 		return EXIT_OK;
+	arenas_for_jobs(c->opts.jobs);
 	c->opts.log_cb = log_cb;
 	c->opts.log_payload = c;
 	r = cinstall_ctx_new(&c->ctx, &c->opts);
@@ -177,22 +202,6 @@ int main(int argc, char **argv)
 	 */
 	if (!getenv("TZ"))
 		setenv("TZ", ":/etc/localtime", 0);
-#ifdef __GLIBC__
-	{
-		/*
-		 * One malloc arena for every thread.  The library's threads live for
-		 * one phase (or one split wheel) each, and a new thread often gets
-		 * another arena than the last one used: each kept its own high-water
-		 * mark, all resident.  98 wheels and one of 20,000 files at -j2
-		 * peaked at 15.7-19.4 MiB, with one arena 14.0-15.4 MiB, no slower
-		 * (threads rarely allocate while writing files).  A user's
-		 * MALLOC_ARENA_MAX or GLIBC_TUNABLES setting is kept.
-		 */
-		const char *tun = getenv("GLIBC_TUNABLES");
-		if (!getenv("MALLOC_ARENA_MAX") && !(tun && strstr(tun, "arena_max")))
-			mallopt(M_ARENA_MAX, 1);
-	}
-#endif
 	memset(&c, 0, sizeof(c));
 	c.opts = defaults;
 	c.prog = "cinstall";
