@@ -57,6 +57,8 @@ void cinstall_xxh__free(cinstall_xxh *x);
  * for hash.c, which calls it only on a CPU with AVX2. */
 void cinstall_xxh__update_avx2(void *state, const void *data, size_t len);
 #endif
+/* Whether `x` updates with the AVX2 code (for the tests). */
+int cinstall_xxh__uses_avx2(const cinstall_xxh *x);
 
 /* One-shot XXH3-128 of a buffer, as hex. */
 void cinstall_xxh__hex(char out[CINSTALL_XXH_HEX], const void *data, size_t len);

@@ -5,7 +5,7 @@
  * width of AVX2: hashing a wheel for its cache key was 30% of the
  * instructions of a warm install of 5,000 files.  This file is compiled
  * with -mavx2 (Makefile) and hash.c calls it only when the CPU has AVX2
- * (__builtin_cpu_supports), the way xxHash's own x86 dispatcher does.  The
+ * (glibc's CPU_FEATURE_ACTIVE), as xxHash's own x86 dispatcher does.  The
  * state is xxHash's, the same struct in both files; every vector path
  * computes the same hash.
  */

@@ -318,6 +318,13 @@ static void test_hash__xxh3_vector_paths_agree(void)
 	}
 	free(data);
 #if CINSTALL_XXH_AVX2
+	{
+		/* The library asks glibc (CPU_FEATURE_ACTIVE), the test GCC. */
+		cinstall_xxh *x = NULL;
+		CHECK_INT(cinstall_xxh__new(&x, &err), 0);
+		CHECK_INT(x ? cinstall_xxh__uses_avx2(x) : -1, __builtin_cpu_supports("avx2") != 0);
+		cinstall_xxh__free(x);
+	}
 	if (!__builtin_cpu_supports("avx2"))
 		th_skip("this CPU has no AVX2: only xxHash's SSE2 code was compared with itself");
 #else
