@@ -50,9 +50,15 @@ struct cinstall_ctx {
 	cinstall_dirlock *dir_locks;
 	unsigned int warned;
 	locale_t utf8;             /* C.UTF-8, for reading wheels (unpack.c), or 0: one a context,
-	                            * its conversions loaded before any thread uses it */
+	                            * made by cinstall_ctx__utf8, which a thread calls before
+	                            * reading this */
+	int utf8_made;             /* cinstall_ctx__utf8 ran (table_lock) */
 	cinstall_dl dl;            /* libarchive, libzip, libcrypto: loaded when first needed (dl.h) */
 };
+
+/* ctx->utf8, made (and its conversions loaded) on the first call, under
+ * table_lock: only a command that reads a wheel pays for it (~60 us). */
+locale_t cinstall_ctx__utf8(cinstall_ctx *ctx);
 
 /* Report through the host's log callback (thread-safe; a no-op without one). */
 void cinstall_ctx__log(cinstall_ctx *ctx, cinstall_log_level level, const char *fmt, ...)

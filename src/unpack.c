@@ -1886,6 +1886,9 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	int error = 0, zerror;
 
 	memset(&u, 0, sizeof(u));
+	/* Made before this thread, or the part threads it starts, read
+	 * ctx->utf8. */
+	(void)cinstall_ctx__utf8(ctx);
 	u.ctx = ctx;
 	u.err = err;
 	u.wheel = cinstall_path__basename(wheel_path);
