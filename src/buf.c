@@ -106,3 +106,18 @@ void cinstall_buf__release(cinstall_buf *b)
 	b->ptr = NULL;
 	b->len = b->cap = 0;
 }
+
+int cinstall_array__grow(void **ptr, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	if (ncap < *cap || ncap > (size_t)-1 / size || !(p = realloc(*ptr, ncap * size)))
+		return CINSTALL_ENOMEM;
+	*ptr = p;
+	*cap = ncap;
+	return 0;
+}

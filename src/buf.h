@@ -30,4 +30,8 @@ const char *cinstall_buf__cstr(const cinstall_buf *b);
 char *cinstall_buf__detach(cinstall_buf *b);
 void cinstall_buf__release(cinstall_buf *b);
 
+/* An array of `size`-byte items at *ptr, `*cap` long, `n` used: room for
+ * one more (the capacity doubled when full).  0 or CINSTALL_ENOMEM. */
+int cinstall_array__grow(void **ptr, size_t *cap, size_t n, size_t size);
+
 #endif

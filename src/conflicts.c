@@ -8,12 +8,13 @@
  * hash table filled in that order would: callers registering from several
  * threads give tags in the order they mean.
  *
- * Entries and paths live in blocks of at most 64 KiB, never moved or
- * grown: malloc takes those from the free space of its heap, which a
- * wheel just unpacked left behind, where one array grown by realloc past
- * malloc's mmap threshold is fresh memory every time (registering a
- * 20,000-file wheel after its unpack raised the peak RSS of an install by
- * 2.6 MB).  Sorting orders an array of entry numbers (4 bytes each).
+ * Entries and paths (an arena, arena.h) live in blocks of at most 64 KiB,
+ * never moved or grown: malloc takes those from the free space of its
+ * heap, which a wheel just unpacked left behind, where one array grown by
+ * realloc past malloc's mmap threshold is fresh memory every time
+ * (registering a 20,000-file wheel after its unpack raised the peak RSS of
+ * an install by 2.6 MB).  Sorting orders an array of entry numbers (4
+ * bytes each).
  */
 #include "conflicts.h"
 
@@ -21,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "buf.h"
 #include "hash.h"
 #include "uthash/uthash.h"
 #define XXH_INLINE_ALL
@@ -39,7 +42,7 @@ typedef struct entry {
 	uint64_t tag;           /* the caller's (add_tagged), else the order of registration */
 	uint64_t size;
 	uint64_t content;       /* 64 bits of the XXH3-128, when known */
-	const char *path;       /* `len` bytes, in a path block */
+	const char *path;       /* `len` bytes, in the arena */
 	uint32_t len;
 	uint32_t dist : 30;
 	uint32_t is_dir : 1;
@@ -49,19 +52,16 @@ typedef struct entry {
 #define MAX_DISTS ((uint32_t)1 << 30)
 #define ENTRY_SHIFT 10                          /* 1,024 entries (48 KiB) a block */
 #define ENTRY_BLOCK ((size_t)1 << ENTRY_SHIFT)
-#define PATH_BLOCK ((size_t)64 << 10)           /* paths; a longer one gets its own */
 #define E(c, i) (&(c)->eblk[(i) >> ENTRY_SHIFT][(i) & (ENTRY_BLOCK - 1)])
 
 struct cinstall_conflicts {
 	dist_name *dists;
 	dist_name **by_id;
-	uint32_t ndists, capdists;
+	uint32_t ndists;
+	size_t capdists;
 	entry **eblk;           /* entry i: E(c, i) */
 	size_t n, neblk, capeblk;
-	char **pblk;            /* the path blocks */
-	size_t npblk, cappblk;
-	char *pcur;             /* the free room of the current path block: */
-	size_t pleft;           /* `pleft` bytes at pcur */
+	cinstall_arena *paths;  /* every path registered */
 	uint32_t *order;        /* entry numbers, sorted (sort_entries): `norder` */
 	size_t norder;
 	/* The last file registered: parents it shares with the next file of
@@ -79,47 +79,6 @@ int cinstall_conflicts__new(cinstall_conflicts **out)
 	return *out ? 0 : CINSTALL_ENOMEM;
 }
 
-/* Room for one more pointer in a growing array of them. */
-static int grow_ptrs(void *arr, size_t n, size_t *cap)
-{
-	void **p;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	if (!(p = realloc(*(void ***)arr, ncap * sizeof(*p))))
-		return -1;
-	*(void ***)arr = p;
-	*cap = ncap;
-	return 0;
-}
-
-/* A copy of the path in a path block (a long one in a block of its own);
- * NULL when out of memory. */
-static const char *keep(cinstall_conflicts *c, const char *s, size_t len)
-{
-	char *p;
-
-	if (len > c->pleft) {
-		size_t size = len > PATH_BLOCK / 4 ? len : PATH_BLOCK;
-		if (grow_ptrs(&c->pblk, c->npblk, &c->cappblk) < 0 || !(p = malloc(size ? size : 1)))
-			return NULL;
-		c->pblk[c->npblk++] = p;
-		if (size != PATH_BLOCK) {
-			memcpy(p, s, len);
-			return p;
-		}
-		c->pcur = p;
-		c->pleft = PATH_BLOCK;
-	}
-	p = c->pcur;
-	memcpy(p, s, len);
-	c->pcur += len;
-	c->pleft -= len;
-	return p;
-}
-
 static int intern(uint32_t *out, cinstall_conflicts *c, const char *dist)
 {
 	dist_name *d;
@@ -131,14 +90,8 @@ static int intern(uint32_t *out, cinstall_conflicts *c, const char *dist)
 	}
 	if (c->ndists == MAX_DISTS)
 		return CINSTALL_ENOMEM;
-	if (c->ndists == c->capdists) {
-		uint32_t ncap = c->capdists ? c->capdists * 2 : 16;
-		dist_name **p = realloc(c->by_id, ncap * sizeof(*p));
-		if (!p)
-			return CINSTALL_ENOMEM;
-		c->by_id = p;
-		c->capdists = ncap;
-	}
+	if (cinstall_array__grow((void **)&c->by_id, &c->capdists, c->ndists, sizeof(*c->by_id)) < 0)
+		return CINSTALL_ENOMEM;
 	if (!(d = calloc(1, sizeof(*d))) || !(d->name = strdup(dist))) {
 		free(d);
 		return CINSTALL_ENOMEM;
@@ -157,7 +110,7 @@ static entry *push(cinstall_conflicts *c)
 	if (c->n == UINT32_MAX)
 		return NULL; /* entry numbers are 32 bits (order) */
 	if (c->n == c->neblk * ENTRY_BLOCK) {
-		if (grow_ptrs(&c->eblk, c->neblk, &c->capeblk) < 0 ||
+		if (cinstall_array__grow((void **)&c->eblk, &c->capeblk, c->neblk, sizeof(*c->eblk)) < 0 ||
 		    !(c->eblk[c->neblk] = malloc(ENTRY_BLOCK * sizeof(**c->eblk))))
 			return NULL;
 		c->neblk++;
@@ -181,7 +134,7 @@ int cinstall_conflicts__add_tagged(cinstall_conflicts *c, const char *dist, cons
 	if (intern(&d, c, dist) < 0)
 		return CINSTALL_ENOMEM;
 	len = strlen(relpath);
-	if (len > UINT32_MAX || !(path = keep(c, relpath, len)) || !(e = push(c)))
+	if (len > UINT32_MAX || !(path = cinstall_arena__copy(&c->paths, relpath, len)) || !(e = push(c)))
 		return CINSTALL_ENOMEM;
 	e->hash = XXH3_64bits(path, len);
 	e->path = path;
@@ -450,9 +403,7 @@ void cinstall_conflicts__free(cinstall_conflicts *c)
 
 	if (!c)
 		return;
-	for (i = 0; i < c->npblk; i++)
-		free(c->pblk[i]);
-	free(c->pblk);
+	cinstall_arena__free(&c->paths);
 	for (i = 0; i < c->neblk; i++)
 		free(c->eblk[i]);
 	free(c->eblk);

@@ -175,21 +175,9 @@ typedef struct install {
 /* ---- small helpers ----------------------------------------------------- */
 
 #define PUSH(arr, n, cap, val)                                                             \
-	(((n) == (cap) && grow_array((void **)&(arr), &(cap), sizeof(*(arr))) < 0)           \
+	(cinstall_array__grow((void **)&(arr), &(cap), (n), sizeof(*(arr))) < 0                \
 	         ? CINSTALL_ENOMEM                                                          \
 	         : ((arr)[(n)++] = (val), 0))
-
-static int grow_array(void **arr, size_t *cap, size_t size)
-{
-	size_t ncap = *cap ? *cap * 2 : 16;
-	void *p = realloc(*arr, ncap * size);
-
-	if (!p)
-		return CINSTALL_ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
 
 /* `*sha` is made on first use and kept: a new one costs more than hashing. */
 static void sha256_b64(char out[CINSTALL_B64_MAX], cinstall_sha **sha, cinstall_ctx *ctx, const char *label,
@@ -321,18 +309,15 @@ static void *worker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&in->lock);
+		/* Big wheels were prepared alone already (prepare_all). */
+		while (in->fn == prepare && in->next < in->n && in->jobs[in->next].alone)
+			in->next++;
 		i = in->next++;
 		if (i < in->n)
 			in->active++;
 		pthread_mutex_unlock(&in->lock);
 		if (i >= in->n)
 			return NULL;
-		if (in->fn == prepare && in->jobs[i].alone) {
-			pthread_mutex_lock(&in->lock);
-			in->active--;
-			pthread_mutex_unlock(&in->lock);
-			continue; /* prepared already */
-		}
 		job_begin(&in->jobs[i], &scratch);
 		in->fn(in, &in->jobs[i]);
 		job_end(&in->jobs[i]);
@@ -344,8 +329,8 @@ static void *worker(void *arg)
 
 /* Run fn on every job with up to nthreads threads, this one among them;
  * returns when all are done.  (This thread works too: its malloc arena,
- * the main one in a program, is reused instead of another thread's
- * starting one more, whose memory is all new: -0.9 MiB peak RSS at -j2.) */
+ * the main one in a program, is reused rather than one more thread's
+ * starting another, whose memory is all new.) */
 static void run_parallel(install *in, void (*fn)(install *, job *))
 {
 	pthread_t *t = NULL;
@@ -682,7 +667,6 @@ static int register_files(install *in, job *j)
 static int reload(install *in, job *j)
 {
 	cinstall_manifest *m = NULL;
-	size_t k;
 	int error;
 
 	if ((error = cinstall_manifest__load(&m, j->err, j->entry)) < 0)
@@ -694,11 +678,7 @@ static int reload(install *in, job *j)
 	}
 	cinstall_manifest__free(j->m);
 	j->m = m;
-	if ((error = map_files(in, j)) < 0)
-		return error;
-	for (k = 0; k < j->ndests; k++)
-		j->dests[k].conflict = j->shared && (j->shared[k / 8] >> (k % 8)) & 1;
-	return 0;
+	return map_files(in, j);
 }
 
 /*
@@ -1553,13 +1533,11 @@ static void place(install *in, job *j)
 		j->base_fd[i] = -1;
 	if (j->error || j->action == ACT_UNCHANGED)
 		return;
-	if (!j->dests) {
-		if ((error = reload(in, j)) < 0)
-			goto done;
-	} else {
-		for (i = 0; j->shared && i < j->ndests; i++)
-			j->dests[i].conflict = (j->shared[i / 8] >> (i % 8)) & 1;
-	}
+	if (!j->dests && (error = reload(in, j)) < 0)
+		goto done;
+	/* Paths another wheel writes too (find_conflicts). */
+	for (i = 0; j->shared && i < j->ndests; i++)
+		j->dests[i].conflict = (j->shared[i / 8] >> (i % 8)) & 1;
 	if (!(in->opts->flags & CINSTALL_INSTALL_NO_CACHE))
 		j->tree_fd = cinstall_sys__open(j->tree, CINSTALL_O_DIRPATH, 0);
 	if (in->opts->flags & CINSTALL_INSTALL_STRICT_LINK_MODE)

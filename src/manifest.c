@@ -40,24 +40,9 @@
 
 #define MANIFEST_MAGIC "cinstall-manifest 1"
 
-struct cinstall_manifest_block {
-	cinstall_manifest_block *next;
-	size_t used, cap;
-	char data[];
-};
-
-#define BLOCK_FIRST ((size_t)512)
-#define BLOCK_MAX ((size_t)64 << 10)
-
 void cinstall_manifest__drop_files(cinstall_manifest *m)
 {
-	cinstall_manifest_block *b, *next;
-
-	for (b = m->arena; b; b = next) {
-		next = b->next;
-		free(b);
-	}
-	m->arena = NULL;
+	cinstall_arena__free(&m->arena);
 	free(m->files);
 	m->files = NULL;
 	m->nfiles = 0;
@@ -81,27 +66,7 @@ void cinstall_manifest__free(cinstall_manifest *m)
 
 const char *cinstall_manifest__intern(cinstall_manifest *m, const char *path, size_t len)
 {
-	cinstall_manifest_block *b = m->arena;
-	char *out;
-
-	if (!b || b->cap - b->used < len + 1) {
-		size_t cap = b ? b->cap * 2 : BLOCK_FIRST;
-		if (cap > BLOCK_MAX)
-			cap = BLOCK_MAX;
-		if (cap < len + 1)
-			cap = len + 1;
-		if (!(b = malloc(sizeof(*b) + cap)))
-			return NULL;
-		b->used = 0;
-		b->cap = cap;
-		b->next = m->arena;
-		m->arena = b;
-	}
-	out = b->data + b->used;
-	memcpy(out, path, len);
-	out[len] = '\0';
-	b->used += len + 1;
-	return out;
+	return cinstall_arena__copy(&m->arena, path, len);
 }
 
 void cinstall_manifest__sha256_b64(char out[CINSTALL_B64_MAX], const cinstall_manifest_file *f)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "err.h"
 #include "hash.h"
 
@@ -34,9 +35,6 @@ typedef struct cinstall_manifest_file {
 	unsigned char sha256[CINSTALL_SHA256_LEN]; /* SHA-256 of the bytes */
 	unsigned char xxh3[CINSTALL_XXH3_LEN];     /* XXH3-128 of the bytes (canonical, big-endian) */
 } cinstall_manifest_file;
-
-/* A block of the path arena (see cinstall_manifest__intern). */
-typedef struct cinstall_manifest_block cinstall_manifest_block;
 
 typedef struct cinstall_manifest {
 	char key[CINSTALL_XXH_HEX];    /* XXH3-128 of the wheel file */
@@ -61,7 +59,7 @@ typedef struct cinstall_manifest {
 	 * later with another size or a newer mtime was changed behind the
 	 * cache's back (written through a hard link). */
 	uint64_t sealed_ns;
-	cinstall_manifest_block *arena; /* where files[].path live; freed with the manifest */
+	cinstall_arena *arena;         /* where files[].path live; freed with the manifest */
 } cinstall_manifest;
 
 /* Read <entry>/MANIFEST.  CINSTALL_ECACHE when it is missing, truncated or
@@ -79,10 +77,8 @@ const cinstall_manifest_file *cinstall_manifest__find(const cinstall_manifest *m
 
 void cinstall_manifest__free(cinstall_manifest *m);
 
-/* Copy path[0..len) (plus a NUL) into the manifest's arena, which lives as
- * long as `m`; NULL when out of memory.  Blocks grow from 512 bytes to 64
- * KiB, so a small manifest stays small and a large one wastes at most the
- * tail of its last block. */
+/* Copy path[0..len) (plus a NUL) into the manifest's arena (arena.h),
+ * which lives as long as `m`; NULL when out of memory. */
 const char *cinstall_manifest__intern(cinstall_manifest *m, const char *path, size_t len);
 
 /* The text forms: RECORD's urlsafe base64 of the SHA-256 (no padding), and

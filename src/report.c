@@ -4,25 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 int cinstall_report__new(cinstall_report **out)
 {
 	*out = calloc(1, sizeof(**out));
 	return *out ? 0 : CINSTALL_ENOMEM;
-}
-
-static int grow(void **ptr, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	if (!(p = realloc(*ptr, ncap * size)))
-		return CINSTALL_ENOMEM;
-	*ptr = p;
-	*cap = ncap;
-	return 0;
 }
 
 /* Copy `s` into the report's string pool; *out is NULL for a NULL `s`. */
@@ -33,7 +20,7 @@ static int keep(cinstall_report *r, const char **out, const char *s)
 	*out = NULL;
 	if (!s)
 		return 0;
-	if (grow((void **)&r->strings, &r->cap_strings, r->nstrings, sizeof(*r->strings)) < 0)
+	if (cinstall_array__grow((void **)&r->strings, &r->cap_strings, r->nstrings, sizeof(*r->strings)) < 0)
 		return CINSTALL_ENOMEM;
 	if (!(copy = strdup(s)))
 		return CINSTALL_ENOMEM;
@@ -55,7 +42,7 @@ int cinstall_report__add_result(cinstall_report *r, const char *wheel, const cha
 	res.link_mode = mode;
 	res.fallbacks = fallbacks;
 	res.files = files;
-	if (grow((void **)&r->results, &r->cap_results, r->nresults, sizeof(res)) < 0)
+	if (cinstall_array__grow((void **)&r->results, &r->cap_results, r->nresults, sizeof(res)) < 0)
 		return CINSTALL_ENOMEM;
 	r->results[r->nresults++] = res;
 	return 0;
@@ -69,7 +56,7 @@ int cinstall_report__add_conflict(cinstall_report *r, const char *path, const ch
 	if (keep(r, &c.path, path) < 0 || keep(r, &c.dist_a, dist_a) < 0 ||
 	    keep(r, &c.dist_b, dist_b) < 0)
 		return CINSTALL_ENOMEM;
-	if (grow((void **)&r->conflicts, &r->cap_conflicts, r->nconflicts, sizeof(c)) < 0)
+	if (cinstall_array__grow((void **)&r->conflicts, &r->cap_conflicts, r->nconflicts, sizeof(c)) < 0)
 		return CINSTALL_ENOMEM;
 	r->conflicts[r->nconflicts++] = c;
 	return 0;
@@ -81,7 +68,7 @@ int cinstall_report__add_warning(cinstall_report *r, const char *message)
 
 	if (keep(r, &kept, message) < 0)
 		return CINSTALL_ENOMEM;
-	if (grow((void **)&r->warnings, &r->cap_warnings, r->nwarnings, sizeof(*r->warnings)) < 0)
+	if (cinstall_array__grow((void **)&r->warnings, &r->cap_warnings, r->nwarnings, sizeof(*r->warnings)) < 0)
 		return CINSTALL_ENOMEM;
 	r->warnings[r->nwarnings++] = (char *)kept;
 	return 0;

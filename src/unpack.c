@@ -1017,6 +1017,12 @@ static void *part_thread(void *arg)
 	return NULL;
 }
 
+/* Files per thread of a split, at least. */
+static size_t split_files(const cinstall_ctx *ctx)
+{
+	return ctx->split_min ? ctx->split_min : SPLIT_FILES;
+}
+
 /* Threads of ctx->jobs not busy unpacking: take up to `want`, give back. */
 static unsigned int threads_take(cinstall_ctx *ctx, unsigned int want)
 {
@@ -1048,7 +1054,7 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 	split sp;
 	part *parts = NULL;
 	uint64_t cost = 0, per, acc = 0;
-	size_t i, k, nseekable = 0, nparts, nchunks, per_part = u->ctx->split_min ? u->ctx->split_min : SPLIT_FILES;
+	size_t i, k, nseekable = 0, nparts, nchunks, per_part = split_files(u->ctx);
 	int error, locked = 0;
 
 	memset(&sp, 0, sizeof(sp));
@@ -1851,7 +1857,7 @@ static int extract(unpacker *u, int fd, const char *tree)
 	/* Large, and (by the central directory's count, u->cap) files enough
 	 * for two parts: a few big files are not split. */
 	if ((u->wheel_size >= SPLIT_BYTES || u->ctx->split_min) &&
-	    (!u->cap || u->cap >= 2 * (u->ctx->split_min ? u->ctx->split_min : SPLIT_FILES)) &&
+	    (!u->cap || u->cap >= 2 * split_files(u->ctx)) &&
 	    (helpers = threads_take(u->ctx, u->ctx->jobs - 1))) {
 		error = do_split(u, fd, &helpers);
 		threads_give(u->ctx, helpers);
