@@ -1,5 +1,6 @@
 /* test_base.c - the bottom layer: paths, hashes, buffers, errors. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -495,6 +496,65 @@ static void test_thread__gated_create_runs_once(void)
 	}
 }
 
+#if defined(__linux__) && defined(__GLIBC__)
+static void *own_cpus(void *arg)
+{
+	cpu_set_t *s = arg;
+
+	if (sched_getaffinity(0, sizeof(*s), s) < 0)
+		CPU_ZERO(s);
+	return NULL;
+}
+
+/* Make a helper from a thread that may run on `mine` only, and give the
+ * CPUs the helper's function may run on. */
+typedef struct pinned {
+	cpu_set_t mine, helper;
+	int made;
+} pinned;
+
+static void *make_from_pinned(void *arg)
+{
+	pinned *p = arg;
+	pthread_t t;
+
+	if (sched_setaffinity(0, sizeof(p->mine), &p->mine) < 0)
+		return NULL;
+	if ((p->made = cinstall_thread__create(&t, own_cpus, &p->helper) == 0))
+		pthread_join(t, NULL);
+	return NULL;
+}
+#endif
+
+/* A helper is made away from its creator's CPU (thread.h), but its
+ * function runs on all the CPUs its creator may use; a creator bound to
+ * one CPU still gets its helper, on that CPU. */
+static void test_thread__helper_keeps_the_creators_cpus(void)
+{
+#if defined(__linux__) && defined(__GLIBC__)
+	cpu_set_t all, seen;
+	pinned p;
+	pthread_t t;
+	int cpu;
+
+	CHECK(sched_getaffinity(0, sizeof(all), &all) == 0);
+	CHECK_INT(cinstall_thread__create(&t, own_cpus, &seen), 0);
+	CHECK_INT(pthread_join(t, NULL), 0);
+	CHECK(CPU_EQUAL(&seen, &all));
+
+	for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &all); cpu++)
+		;
+	memset(&p, 0, sizeof(p));
+	CPU_SET(cpu, &p.mine);
+	CHECK_INT(pthread_create(&t, NULL, make_from_pinned, &p), 0);
+	CHECK_INT(pthread_join(t, NULL), 0);
+	CHECK(p.made);
+	CHECK(CPU_EQUAL(&p.helper, &p.mine));
+#else
+	th_skip("CPU affinity is Linux and glibc only");
+#endif
+}
+
 static const cinstall_test tests[] = {
 	TEST(test_path__accepts_normal),
 	TEST(test_path__refuses_each_rule),
@@ -507,6 +567,7 @@ static const cinstall_test tests[] = {
 	TEST(test_hash__b64url_vectors),
 	TEST(test_digests__keep_find_and_refuse),
 	TEST(test_thread__gated_create_runs_once),
+	TEST(test_thread__helper_keeps_the_creators_cpus),
 	TEST(test_buf__printf_fits_and_grows),
 	TEST(test_hash__xxh3_streaming_matches_oneshot),
 	TEST(test_hash__xxh3_vector_paths_agree),
