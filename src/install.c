@@ -1334,14 +1334,31 @@ static int place_split(install *in, job *j, const unsigned char *par, size_t npa
 			parts[++k].first = i;
 		}
 	}
-	for (k = 1; k < nparts; k++)
+	/* The first file decides the mode (and may fall back) on this thread
+	 * alone, when no file of the wheel was linked before (the ones before
+	 * were all copied: RECORD, scripts). */
+	for (i = 0; i < j->ndests && !par[i]; i++)
+		;
+	if (i < j->ndests && !cinstall_linker__decided(j->linker)) {
+		place_part one = parts[0];
+		one.first = i;
+		one.end = i + 1;
+		run_place_part(&one);
+		parts[0].first = i + 1;
+		parts[0].placed = one.placed;
+		if (one.error) {
+			parts[0].error = one.error;
+			cinstall_err__copy(&parts[0].err, &one.err);
+		}
+	}
+	for (k = 1; k < nparts && !parts[0].error; k++)
 		parts[k].started = cinstall_thread__create(&parts[k].thread, place_part_thread, &parts[k]) == 0;
 	cinstall_ctx__log(in->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files placed by %zu threads", j->label, npar, nparts);
 	run_place_part(&parts[0]);
 	for (k = 1; k < nparts; k++) {
 		if (parts[k].started)
 			pthread_join(parts[k].thread, NULL);
-		else
+		else if (!parts[0].error)
 			run_place_part(&parts[k]); /* no thread for it */
 	}
 	for (k = 0; k < nparts; k++) {

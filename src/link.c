@@ -337,6 +337,11 @@ unsigned int cinstall_linker__fallbacks(const cinstall_linker *l)
 	return l->fallbacks;
 }
 
+int cinstall_linker__decided(const cinstall_linker *l)
+{
+	return l->decided;
+}
+
 /* Put "<wheel>: " in front of a mode's message, into `err`. */
 static int wheel_error(cinstall_err *err, const char *wheel, const cinstall_err *e)
 {
@@ -399,7 +404,7 @@ int cinstall_linker__place(cinstall_linker *l, cinstall_err *err, const cinstall
 		r = ops->place(l->ctx, req, &e);
 		if (r == 0) {
 			if (!l->decided)
-				l->decided = 1; /* once: a split placement's threads only read it */
+				l->decided = 1; /* once, before a split placement's threads start */
 			return 0;
 		}
 		if (r != CINSTALL_ENOTSUP || l->cur + 1 >= l->nchain)

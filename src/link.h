@@ -76,6 +76,11 @@ int cinstall_linker__copy(cinstall_linker *l, cinstall_err *err, const cinstall_
 cinstall_link_mode cinstall_linker__mode(const cinstall_linker *l);
 unsigned int cinstall_linker__fallbacks(const cinstall_linker *l);
 
+/* Has a file been placed with the mode (no fallback for "unsupported"
+ * from here)?  Threads may call cinstall_linker__place side by side only
+ * once it has. */
+int cinstall_linker__decided(const cinstall_linker *l);
+
 void cinstall_linker__free(cinstall_linker *l);
 
 /* Write `len` bytes to `dst` as a new file with `mode`: temporary in the same
