@@ -133,7 +133,8 @@ typedef struct cinstall_options {
 	const char *cache_dir;
 	unsigned int flags;          /**< CINSTALL_OPT_* */
 	unsigned int jobs;           /**< worker threads; 0: number of CPUs.  Threads not busy unpacking
-	                                  other wheels help unpack a large one (1 MiB or more) */
+	                                  other wheels help unpack a large one (1 MiB or more), or one
+	                                  of 64 KiB or more while no other is being unpacked */
 	uint64_t max_entries;        /**< zip entries per wheel; 0: 200000 */
 	uint64_t max_total_size;     /**< uncompressed bytes per wheel; 0: 8 GiB */
 	uint32_t max_ratio;          /**< uncompressed/compressed ratio; 0: 200 */

@@ -42,7 +42,9 @@ struct cinstall_ctx {
 	int no_dedupe;             /* CINSTALL_NO_DEDUPE=1: benchmark knob, no v1/objects */
 	int no_fsync;              /* CINSTALL_NO_FSYNC=1: benchmark knob, entries published unsynced */
 	unsigned int split_min;    /* split a wheel's files over threads from this many (CINSTALL_SPLIT_MIN) */
-	unsigned int unpacking;    /* threads unpacking now (table_lock): the rest of `jobs` may help one wheel */
+	unsigned int unpacking;    /* threads of `jobs` taken (table_lock): one by each wheel being unpacked
+	                            * (from its hashing to its finished tree) and the helpers of its split
+	                            * and sharing; the rest may help one wheel */
 	cinstall_err err;          /* last failure of a public call */
 	pthread_mutex_t log_lock;  /* serialises callbacks */
 	pthread_mutex_t table_lock;/* guards the tables and warned below */

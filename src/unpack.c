@@ -71,8 +71,10 @@
 #define MAX_HEADERS ((size_t)4 << 20)         /* METADATA's headers */
 #define MAX_RECORD ((size_t)256 << 20)        /* RECORD */
 #define NO_FILE ((size_t)-1)
-#define SPLIT_BYTES ((uint64_t)1 << 20)       /* wheels smaller than this are not split */
+#define SPLIT_BYTES ((uint64_t)1 << 20)       /* wheels smaller than this are split only alone */
 #define SPLIT_FILES 256                       /* files per thread, at least */
+#define ALONE_BYTES ((uint64_t)64 << 10)      /* a wheel unpacked alone: split from this size */
+#define ALONE_FILES 32                        /* and files per thread, at least */
 #define SPLIT_FILE_COST ((uint64_t)16 << 10)  /* a file's creation weighs as many bytes written */
 #define SPLIT_CHUNKS 16                       /* runs of entries per thread of a split (see split) */
 #define SHARE_MAX ((uint64_t)256 << 10)       /* files up to this size are read whole before written */
@@ -134,6 +136,7 @@ typedef struct unpacker {
 	same_ent *same;                    /* files written whole, by their bytes */
 	same_ent **same_in;                /* the table to use: &same, or the split's */
 	pthread_mutex_t *same_lock;        /* guards *same_in when split */
+	unsigned int self;                 /* holds its own thread of ctx->jobs (1), or not (0) */
 } unpacker;
 
 static uint64_t mtime_ns(const struct stat *st)
@@ -1018,9 +1021,11 @@ static void *part_thread(void *arg)
 }
 
 /* Files per thread of a split, at least. */
-static size_t split_files(const cinstall_ctx *ctx)
+static size_t split_files(const unpacker *u)
 {
-	return ctx->split_min ? ctx->split_min : SPLIT_FILES;
+	if (u->ctx->split_min)
+		return u->ctx->split_min;
+	return u->wheel_size >= SPLIT_BYTES ? SPLIT_FILES : ALONE_FILES;
 }
 
 /* Threads of ctx->jobs not busy unpacking: take up to `want`, give back. */
@@ -1044,6 +1049,17 @@ static void threads_give(cinstall_ctx *ctx, unsigned int n)
 	pthread_mutex_unlock(&ctx->table_lock);
 }
 
+/* Is the caller's the only thread of ctx->jobs taken? */
+static int alone(cinstall_ctx *ctx)
+{
+	int r;
+
+	pthread_mutex_lock(&ctx->table_lock);
+	r = ctx->unpacking == 1;
+	pthread_mutex_unlock(&ctx->table_lock);
+	return r;
+}
+
 /* The split itself, on up to 1 + `helpers` threads (the caller's and
  * `*helpers` more); the helpers not needed are given back to ctx and
  * taken off *helpers.
@@ -1054,7 +1070,7 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 	split sp;
 	part *parts = NULL;
 	uint64_t cost = 0, per, acc = 0;
-	size_t i, k, nseekable = 0, nparts, nchunks, per_part = split_files(u->ctx);
+	size_t i, k, nseekable = 0, nparts, nchunks, per_part = split_files(u);
 	int error, locked = 0;
 
 	memset(&sp, 0, sizeof(sp));
@@ -1720,15 +1736,17 @@ static void *hash_beside_thread(void *arg)
 	return NULL;
 }
 
-/* Hash now, or start hashing beside; hash_beside_join gives the result. */
+/* Hash now, or start hashing beside; hash_beside_join gives the result.
+ * `alone`: no other wheel is being unpacked. */
 static int hash_beside_start(hash_beside *h, cinstall_ctx *ctx, cinstall_err *err, const char *wheel, int fd,
-                             uint64_t size, char *sha_hex)
+                             uint64_t size, char *sha_hex, int alone)
 {
 	cinstall_err init = CINSTALL_ERR_INIT;
 
 	h->started = 0;
 	h->error = 0;
-	if (ctx->jobs > 1 && (size >= SPLIT_BYTES || ctx->split_min)) { /* as the split (extract) */
+	/* As the split (extract). */
+	if (ctx->jobs > 1 && (size >= SPLIT_BYTES || ctx->split_min || (alone && size >= ALONE_BYTES))) {
 		h->dl = &ctx->dl;
 		h->wheel = wheel;
 		h->fd = fd;
@@ -1846,19 +1864,26 @@ static int seal(unpacker *u, const char *dir, uint64_t *out)
 }
 
 /* The archive into the tree (u->treefd, at `tree`): split over threads when
- * it is big and ctx->jobs has threads to spare, else on this one. */
+ * ctx->jobs has threads to spare and the wheel is big, or is not small and
+ * has all of them (no other wheel is being unpacked), else on this one. */
 static int extract(unpacker *u, int fd, const char *tree)
 {
-	unsigned int helpers = 0;
+	cinstall_ctx *ctx = u->ctx;
+	unsigned int helpers = 0, want = ctx->jobs - 1;
 	int error;
 
-	if (!threads_take(u->ctx, 1))
+	if (!u->self)
 		return do_archive(u, fd, NULL); /* more unpacks than jobs */
-	/* Large, and (by the central directory's count, u->cap) files enough
-	 * for two parts: a few big files are not split. */
-	if ((u->wheel_size >= SPLIT_BYTES || u->ctx->split_min) &&
-	    (!u->cap || u->cap >= 2 * split_files(u->ctx)) &&
-	    (helpers = threads_take(u->ctx, u->ctx->jobs - 1))) {
+	/* Files enough for two parts (by the central directory's count,
+	 * u->cap): a few big files are not split. */
+	if ((u->wheel_size >= SPLIT_BYTES || ctx->split_min) && (!u->cap || u->cap >= 2 * split_files(u)))
+		helpers = threads_take(ctx, want);
+	else if (u->wheel_size >= ALONE_BYTES && u->cap >= 2 * split_files(u) &&
+	         (helpers = threads_take(ctx, want)) < want) {
+		threads_give(ctx, helpers);
+		helpers = 0;
+	}
+	if (helpers) {
 		error = do_split(u, fd, &helpers);
 		threads_give(u->ctx, helpers);
 		if (error < 0) {
@@ -1873,14 +1898,14 @@ static int extract(unpacker *u, int fd, const char *tree)
 	} else {
 		error = do_archive(u, fd, NULL);
 	}
-	threads_give(u->ctx, 1);
 	return error;
 }
 
 /* Unpack the open wheel into <dir>/tree and fill `m` (key and wheel_sha256
  * are the caller's). */
 static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *err, const cinstall_wheel_filename *wf,
-                       const char *wheel_path, int fd, uint64_t wheel_size, const char *dir, int share)
+                       const char *wheel_path, int fd, uint64_t wheel_size, const char *dir, int share,
+                       unsigned int self)
 {
 	cinstall_buf tree = CINSTALL_BUF_INIT;
 	cinstall_err zerr = CINSTALL_ERR_INIT;
@@ -1900,6 +1925,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	u.wheel = cinstall_path__basename(wheel_path);
 	u.wf = wf;
 	u.wheel_size = wheel_size;
+	u.self = self;
 	u.treefd = -1;
 	u.m = m;
 	if ((error = cinstall_dl__libarchive(&u.ar, &ctx->dl, err, u.wheel)) < 0 ||
@@ -2003,6 +2029,7 @@ int cinstall_unpack__to_dir(cinstall_manifest **out_manifest, cinstall_ctx *ctx,
 	cinstall_wheel_filename *wf = NULL;
 	cinstall_manifest *m = NULL;
 	uint64_t size = 0;
+	unsigned int self;
 	int fd = -1, made = 0, error;
 
 	*out_manifest = NULL;
@@ -2019,7 +2046,10 @@ int cinstall_unpack__to_dir(cinstall_manifest **out_manifest, cinstall_ctx *ctx,
 		made = 0;
 		goto done;
 	}
-	if ((error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, dir, 0)) < 0)
+	self = threads_take(ctx, 1);
+	error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, dir, 0, self);
+	threads_give(ctx, self);
+	if (error < 0)
 		goto done;
 	*out_manifest = m;
 	m = NULL;
@@ -2111,6 +2141,7 @@ int cinstall_unpack__wheel_use(char **out_entry, cinstall_manifest **out_manifes
 	char key[CINSTALL_XXH_HEX];
 	hash_beside hash;
 	uint64_t size = 0;
+	unsigned int self;
 	int fd = -1, r, cached, lookups = 0, error;
 
 	if (out_entry)
@@ -2177,10 +2208,14 @@ again:
 	memcpy(m->key, key, sizeof(key));
 	if ((error = cinstall_cache__work_new(&work, err, ctx, key, 1)) < 0)
 		goto done;
-	if ((error = hash_beside_start(&hash, ctx, err, wheel, fd, size, m->wheel_sha256)) < 0)
-		goto done;
-	error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir, !ctx->no_dedupe);
-	if ((error = hash_beside_join(&hash, err, error)) < 0)
+	/* This unpack's own thread of ctx->jobs (none when more wheels are
+	 * unpacked at once than there are jobs: API callers' threads). */
+	self = threads_take(ctx, 1);
+	if ((error = hash_beside_start(&hash, ctx, err, wheel, fd, size, m->wheel_sha256, self && alone(ctx))) == 0)
+		error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir, !ctx->no_dedupe, self);
+	error = hash_beside_join(&hash, err, error);
+	threads_give(ctx, self);
+	if (error < 0)
 		goto done;
 	/*
 	 * Durability: the MANIFEST is written last and fsynced, with its

@@ -122,6 +122,41 @@ for j in 1 2 4; do
 	fi
 done
 
+# A wheel under 1 MiB is split only when no other wheel is being unpacked,
+# from 64 KiB and 32 files a thread: alone at -j2 by default, the same
+# tree (direct_url.json's SHA-256 included, hashed beside) as -j1 gives;
+# a wheel of 100 files under 64 KiB is not split.
+"$PYTHON" - "$T/tinymany-1.0-py3-none-any.whl" <<'PYEOF' || fail split_alone_make_wheel "python failed"
+import base64, hashlib, sys, zipfile
+files = [(f"tinymany/m{i}.py", b"x = %d\n" % i) for i in range(100)]
+di = "tinymany-1.0.dist-info"
+files.append((f"{di}/METADATA", b"Metadata-Version: 2.1\nName: tinymany\nVersion: 1.0\n\n"))
+files.append((f"{di}/WHEEL", b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"))
+rows = [f"{p},sha256={base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b'=').decode()},{len(b)}" for p, b in files]
+files.append((f"{di}/RECORD", ("\n".join(rows + [f"{di}/RECORD,,"]) + "\n").encode()))
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for p, b in files:
+        z.writestr(zipfile.ZipInfo(p, (2020, 1, 1, 0, 0, 0)), b)
+PYEOF
+"$PYTHON" -m venv --without-pip "$T/va"
+for w in "$W" "$T/tinymany-1.0-py3-none-any.whl"; do
+	CINSTALL_CACHE_DIR=$T/ca "$CINSTALL" install -v -v -j2 --python "$T/va" --link-mode=hardlink "$w" \
+		> /dev/null 2>> "$T/ea" || fail split_alone_install "$(tail -3 "$T/ea")"
+done
+if [ "$(stat -c %s "$W")" -lt 1048576 ] && grep -q "splitpkg-1.0-py3-none-any.whl: 3003 files split over 2 threads" "$T/ea"; then
+	ok split_alone_small_wheel_split
+else
+	fail split_alone_small_wheel_split "$(stat -c %s "$W") bytes: $(grep -i split "$T/ea" | head -2)"
+fi
+if grep -q "tinymany-1.0-py3-none-any.whl: .* split over" "$T/ea"; then
+	fail split_alone_tiny_wheel_not_split "$(grep 'split over' "$T/ea")"
+else
+	ok split_alone_tiny_wheel_not_split
+fi
+digest "$T/va/lib" | grep -v tinymany > "$T/da"
+if cmp -s "$T/d1" "$T/da"; then ok split_alone_same_tree; else
+	fail split_alone_same_tree "$(diff "$T/d1" "$T/da" | head -5)"; fi
+
 # Real wheels (Debian's, and ../shared/wheels when present), each split
 # into parts of one file over two threads: the same MANIFEST as one
 # thread gives, and no split falls back to one thread (the parts' streaming
