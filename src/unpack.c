@@ -40,6 +40,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1736,10 +1737,9 @@ static void *hash_beside_thread(void *arg)
 	return NULL;
 }
 
-/* Hash now, or start hashing beside; hash_beside_join gives the result.
- * `alone`: no other wheel is being unpacked. */
+/* Hash now, or start hashing beside; hash_beside_join gives the result. */
 static int hash_beside_start(hash_beside *h, cinstall_ctx *ctx, cinstall_err *err, const char *wheel, int fd,
-                             uint64_t size, char *sha_hex, int alone)
+                             uint64_t size, char *sha_hex)
 {
 	cinstall_err init = CINSTALL_ERR_INIT;
 	const cinstall_libcrypto *lc;
@@ -1747,11 +1747,10 @@ static int hash_beside_start(hash_beside *h, cinstall_ctx *ctx, cinstall_err *er
 	h->started = 0;
 	h->error = 0;
 	/* As the split (extract).  libcrypto is loaded here first: loaded by
-	 * the helper, it waited for the loader behind libarchive and libzip
-	 * and then hashed while the split's threads ran (three threads on two
-	 * CPUs: the 100-file wheel took 9-10 ms instead of 7-8, one run in
-	 * three). */
-	if (ctx->jobs > 1 && (size >= SPLIT_BYTES || ctx->split_min || (alone && size >= ALONE_BYTES)) &&
+	 * the helper, it waited for the dynamic loader behind libarchive and
+	 * libzip, then hashed while the split's threads ran (three threads on
+	 * two CPUs). */
+	if (ctx->jobs > 1 && (size >= SPLIT_BYTES || ctx->split_min) &&
 	    cinstall_dl__libcrypto(&lc, &ctx->dl, err, wheel) == 0) {
 		h->dl = &ctx->dl;
 		h->wheel = wheel;
@@ -1907,11 +1906,89 @@ static int extract(unpacker *u, int fd, const char *tree)
 	return error;
 }
 
-/* Unpack the open wheel into <dir>/tree and fill `m` (key and wheel_sha256
- * are the caller's). */
+/* A wheel unpacked alone: its side work on a thread of its own, while this
+ * one loads libarchive (the dynamic loader's ~1.5 ms) and unpacks:
+ * libzip's check first (not naming a bad entry: that needs libarchive),
+ * then, when asked, the wheel's SHA-256 (for direct_url.json). */
+typedef struct side_work {
+	pthread_t thread;
+	int started;
+	sem_t checked;        /* posted once the check is done */
+	cinstall_dl *dl;
+	const cinstall_libzip *zl;
+	locale_t utf8;
+	const char *wheel;
+	int fd;
+	size_t entries;       /* the check's */
+	cinstall_err err;     /* the check's */
+	int error;
+	char *sha_hex;        /* NULL: no hashing */
+	cinstall_err hash_err;
+	int hash_error;
+} side_work;
+
+static void *side_work_thread(void *arg)
+{
+	side_work *w = arg;
+
+	w->error = cinstall_zipcheck__run(&w->err, &w->entries, w->zl, NULL, w->utf8, w->wheel, w->fd);
+	sem_post(&w->checked);
+	if (w->sha_hex)
+		w->hash_error = hash_wheel(&w->hash_err, w->dl, w->wheel, w->fd, NULL, w->sha_hex);
+	return NULL;
+}
+
+static void side_work_start(side_work *w, cinstall_ctx *ctx, const cinstall_libzip *zl, const char *wheel, int fd,
+                            char *sha_hex)
+{
+	cinstall_err init = CINSTALL_ERR_INIT;
+
+	w->dl = &ctx->dl;
+	w->zl = zl;
+	w->utf8 = ctx->utf8;
+	w->wheel = wheel;
+	w->fd = fd;
+	w->err = w->hash_err = init;
+	w->sha_hex = sha_hex;
+	if (sem_init(&w->checked, 0, 0) < 0)
+		return;
+	if (!(w->started = cinstall_thread__create(&w->thread, side_work_thread, w) == 0))
+		sem_destroy(&w->checked);
+}
+
+/* The check's result, as cinstall_zipcheck__run's. */
+static int side_work_checked(side_work *w, cinstall_err *err, size_t *out_entries)
+{
+	while (sem_wait(&w->checked) < 0 && errno == EINTR)
+		;
+	*out_entries = w->entries;
+	if (w->error < 0)
+		cinstall_err__copy(err, &w->err);
+	return w->error;
+}
+
+/* Wait for the rest; `error`: the caller's so far, which wins over the
+ * hash's own. */
+static int side_work_join(side_work *w, cinstall_err *err, int error)
+{
+	if (!w->started)
+		return error;
+	pthread_join(w->thread, NULL);
+	sem_destroy(&w->checked);
+	w->started = 0;
+	if (error >= 0 && w->sha_hex && w->hash_error < 0) {
+		cinstall_err__copy(err, &w->hash_err);
+		error = w->hash_error;
+	}
+	return error;
+}
+
+/* Unpack the open wheel into <dir>/tree and fill `m` (its key is the
+ * caller's, and so is its wheel_sha256 unless `beside`: then the side work
+ * hashes it).  `self`: the caller holds its thread of ctx->jobs. */
 static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *err, const cinstall_wheel_filename *wf,
                        const char *wheel_path, int fd, uint64_t wheel_size, const char *dir, int share,
-                       unsigned int self)
+                       unsigned int self, int beside)
 {
 	cinstall_buf tree = CINSTALL_BUF_INIT;
 	cinstall_err zerr = CINSTALL_ERR_INIT;
@@ -1920,9 +1997,11 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	const char **fresh = NULL;
 	size_t i, nfresh = 0, nzip = 0;
 	uint64_t saved = 0;
+	side_work side;
 	int error = 0, zerror;
 
 	memset(&u, 0, sizeof(u));
+	memset(&side, 0, sizeof(side));
 	/* Made before this thread, or the part threads it starts, read
 	 * ctx->utf8. */
 	(void)cinstall_ctx__utf8(ctx);
@@ -1934,10 +2013,13 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	u.self = self;
 	u.treefd = -1;
 	u.m = m;
-	if ((error = cinstall_dl__libarchive(&u.ar, &ctx->dl, err, u.wheel)) < 0 ||
-	    (error = cinstall_dl__libzip(&zl, &ctx->dl, err, u.wheel)) < 0 ||
+	if ((error = cinstall_dl__libzip(&zl, &ctx->dl, err, u.wheel)) < 0 ||
 	    (error = cinstall_sha__new(&u.sha, CINSTALL_HASH_SHA256, &ctx->dl, err, u.wheel)) < 0 ||
 	    (error = cinstall_xxh__new(&u.xxh, err)) < 0)
+		goto done;
+	if (beside)
+		side_work_start(&side, ctx, zl, u.wheel, fd, m->wheel_sha256);
+	if ((error = cinstall_dl__libarchive(&u.ar, &ctx->dl, err, u.wheel)) < 0)
 		goto done;
 	if (cinstall_path__join(&tree, dir, "tree") < 0) {
 		error = cinstall_err__oom(err);
@@ -1957,7 +2039,14 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	 * reported in libarchive's words.  (Beside a split's first pass, which
 	 * also reads every local header, it saved ~10 ms of 0.86 s at 20,000
 	 * files and raised the peak by 1.4 MB: left.) */
-	zerror = cinstall_zipcheck__run(&zerr, &nzip, zl, u.ar, ctx->utf8, u.wheel, fd);
+	if (side.started) {
+		zerror = side_work_checked(&side, &zerr, &nzip);
+		/* Inconsistent: again here, to name the entry with libarchive. */
+		if (zerror == CINSTALL_EBADWHEEL)
+			zerror = cinstall_zipcheck__run(&zerr, &nzip, zl, u.ar, ctx->utf8, u.wheel, fd);
+	} else {
+		zerror = cinstall_zipcheck__run(&zerr, &nzip, zl, u.ar, ctx->utf8, u.wheel, fd);
+	}
 	if (zerror == CINSTALL_ENOMEM) {
 		error = cinstall_err__oom(err);
 		goto done;
@@ -2014,6 +2103,10 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	cinstall_ctx__log(ctx, CINSTALL_LOG_DEBUG, "%s: %zu files, %llu bytes unpacked", u.wheel, m->nfiles,
 	                  (unsigned long long)u.total);
 done:
+	if (side.started)
+		error = side_work_join(&side, err, error);
+	else if (beside && error >= 0)
+		error = hash_wheel(err, &ctx->dl, u.wheel, fd, NULL, m->wheel_sha256); /* no thread for it */
 	free(fresh);
 	unpacker_release(&u);
 	cinstall_buf__release(&tree);
@@ -2053,7 +2146,7 @@ int cinstall_unpack__to_dir(cinstall_manifest **out_manifest, cinstall_ctx *ctx,
 		goto done;
 	}
 	self = threads_take(ctx, 1);
-	error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, dir, 0, self);
+	error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, dir, 0, self, 0);
 	threads_give(ctx, self);
 	if (error < 0)
 		goto done;
@@ -2148,7 +2241,7 @@ int cinstall_unpack__wheel_use(char **out_entry, cinstall_manifest **out_manifes
 	hash_beside hash;
 	uint64_t size = 0;
 	unsigned int self;
-	int fd = -1, r, cached, lookups = 0, error;
+	int fd = -1, r, cached, lookups = 0, alone_here, error;
 
 	if (out_entry)
 		*out_entry = NULL;
@@ -2217,8 +2310,12 @@ again:
 	/* This unpack's own thread of ctx->jobs (none when more wheels are
 	 * unpacked at once than there are jobs: API callers' threads). */
 	self = threads_take(ctx, 1);
-	if ((error = hash_beside_start(&hash, ctx, err, wheel, fd, size, m->wheel_sha256, self && alone(ctx))) == 0)
-		error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir, !ctx->no_dedupe, self);
+	/* Alone: the side work (libzip's check, the wheel's SHA-256) on a
+	 * thread of its own, started by unpack_tree. */
+	alone_here = self && ctx->jobs > 1 && size >= ALONE_BYTES && alone(ctx);
+	hash.started = 0;
+	if (alone_here || (error = hash_beside_start(&hash, ctx, err, wheel, fd, size, m->wheel_sha256)) == 0)
+		error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir, !ctx->no_dedupe, self, alone_here);
 	error = hash_beside_join(&hash, err, error);
 	threads_give(ctx, self);
 	if (error < 0)

@@ -308,7 +308,7 @@ int cinstall_zipcheck__run(cinstall_err *err, size_t *out_entries, const cinstal
 	case ZIP_ER_SEEK:
 		return cinstall_err__set(err, CINSTALL_EIO, 0, "%s: cannot read the zip's headers: %s", wheel, why);
 	case ZIP_ER_INCONS:
-		if ((error = diagnose(err, zl, ar, utf8, wheel, fd)) < 0)
+		if (ar && (error = diagnose(err, zl, ar, utf8, wheel, fd)) < 0)
 			return error;
 		return cinstall_err__set(err, CINSTALL_EBADWHEEL, 0,
 		                         "%s: a local file header disagrees with the central directory "

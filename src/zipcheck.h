@@ -17,7 +17,8 @@
 
 /* Check the zip open on `fd` (any file offset; it is moved) with libzip
  * `zl` (and name a bad entry with libarchive `ar`, reading names in the
- * C.UTF-8 locale `utf8`, the context's, or 0).  `wheel` names
+ * C.UTF-8 locale `utf8`, the context's, or 0; with `ar` NULL the entry is
+ * not named, and `fd`'s offset is left alone).  `wheel` names
  * the wheel in messages.  On success *out_entries is the central
  * directory's number of entries (0 otherwise).  Returns 0, or CINSTALL_EBADWHEEL with a message
  * naming the entry where it can be found ("<wheel>: '<entry>': ..."),
