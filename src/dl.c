@@ -71,8 +71,9 @@ static const dl_sym zip_syms[] = { CINSTALL_LIBZIP_FUNCS(CINSTALL_DL_ZIP_SYM) };
 static const dl_sym crypto_syms[] = { CINSTALL_LIBCRYPTO_FUNCS(CINSTALL_DL_CRYPTO_SYM) };
 
 /* Fill `table` with `syms` from `soname` (or, linked directly, with their
- * addresses), once: under dl->lock, *ready says it is done.  A failure is
- * "<what>: cannot <task>: ...". */
+ * addresses), once: under dl->lock, *ready says it is done (set after the
+ * table, read without the lock).  A failure is "<what>: cannot <task>:
+ * ...". */
 static int load(cinstall_dl *dl, void *table, void **handle, int *ready, const char *soname, const dl_sym *syms,
                 size_t n, cinstall_err *err, const char *what, const char *task)
 {
@@ -83,6 +84,10 @@ static int load(cinstall_dl *dl, void *table, void **handle, int *ready, const c
 	void *h;
 #endif
 
+	/* Loaded: no lock (another thread may hold it for a while, loading
+	 * another library). */
+	if (__atomic_load_n(ready, __ATOMIC_ACQUIRE))
+		return 0;
 	pthread_mutex_lock(&dl->lock);
 	if (*ready)
 		goto done;
@@ -116,7 +121,7 @@ static int load(cinstall_dl *dl, void *table, void **handle, int *ready, const c
 	for (i = 0; i < n; i++)
 		memcpy((char *)table + syms[i].off, &syms[i].addr, sizeof(syms[i].addr));
 #endif
-	*ready = 1;
+	__atomic_store_n(ready, 1, __ATOMIC_RELEASE); /* after the table */
 done:
 	pthread_mutex_unlock(&dl->lock);
 	return error;
