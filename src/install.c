@@ -1340,16 +1340,12 @@ static int place_split(install *in, job *j, const unsigned char *par, size_t npa
 	for (i = 0; i < j->ndests && !par[i]; i++)
 		;
 	if (i < j->ndests && !cinstall_linker__decided(j->linker)) {
-		place_part one = parts[0];
-		one.first = i;
-		one.end = i + 1;
-		run_place_part(&one);
+		size_t end = parts[0].end;
+		parts[0].first = i;
+		parts[0].end = i + 1;
+		run_place_part(&parts[0]);
 		parts[0].first = i + 1;
-		parts[0].placed = one.placed;
-		if (one.error) {
-			parts[0].error = one.error;
-			cinstall_err__copy(&parts[0].err, &one.err);
-		}
+		parts[0].end = end;
 	}
 	for (k = 1; k < nparts && !parts[0].error; k++)
 		parts[k].started = cinstall_thread__create(&parts[k].thread, place_part_thread, &parts[k]) == 0;

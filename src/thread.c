@@ -5,7 +5,6 @@
 #include <sched.h>
 #include <semaphore.h>
 #include <stdlib.h>
-#include <string.h>
 
 #if defined(__linux__) && defined(__GLIBC__) && defined(CPU_COUNT)
 #define AWAY 1 /* the helper is made on a CPU other than its creator's */
@@ -53,7 +52,7 @@ static int away_from_here(pthread_attr_t *attr, gated *g)
 	if (cpu < 0 || sched_getaffinity(0, sizeof(g->cpus), &g->cpus) < 0 || !CPU_ISSET(cpu, &g->cpus) ||
 	    CPU_COUNT(&g->cpus) < 2)
 		return 0;
-	memcpy(&away, &g->cpus, sizeof(away));
+	away = g->cpus;
 	CPU_CLR(cpu, &away);
 	if (pthread_attr_init(attr) != 0)
 		return 0;

@@ -1689,7 +1689,7 @@ static int hash_wheel(cinstall_err *err, cinstall_dl *dl, const char *wheel, int
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
 	/* pread: the file offset is left alone, so another thread may read the
-	 * wheel meanwhile (hash_beside). */
+	 * wheel meanwhile (side_work). */
 	while ((n = cinstall_sys__pread(fd, buf, HASH_BLOCK, at)) != 0) {
 		if (n < 0) {
 			error = cinstall_err__errno(err, CINSTALL_EIO, errno, "%s: cannot read", wheel);
@@ -1715,66 +1715,100 @@ done:
 	return error;
 }
 
-/* The wheel's SHA-256 (for direct_url.json) hashed on a thread of its own
- * while a large wheel is unpacked with -jN: it is not needed before the
- * manifest is written. */
-typedef struct hash_beside {
+/* A wheel's side work on a thread of its own, while this one unpacks it:
+ * libzip's check first when asked (a wheel unpacked alone, while this
+ * thread loads libarchive: the dynamic loader's ~1.5 ms; not naming a bad
+ * entry, which needs libarchive), then, when asked, the wheel's SHA-256
+ * for direct_url.json (not needed before the manifest is written). */
+typedef struct side_work {
 	pthread_t thread;
 	int started;
+	sem_t checked;        /* posted once the check is done */
 	cinstall_dl *dl;
+	const cinstall_libzip *zl; /* NULL: no check */
+	locale_t utf8;
 	const char *wheel;
 	int fd;
-	char *sha_hex;
-	cinstall_err err;
+	size_t entries;       /* the check's */
+	cinstall_err err;     /* the check's */
 	int error;
-} hash_beside;
+	char *sha_hex;        /* NULL: no hashing */
+	cinstall_err hash_err;
+	int hash_error;
+} side_work;
 
-static void *hash_beside_thread(void *arg)
+static void *side_work_thread(void *arg)
 {
-	hash_beside *h = arg;
+	side_work *w = arg;
 
-	h->error = hash_wheel(&h->err, h->dl, h->wheel, h->fd, NULL, h->sha_hex);
+	if (w->zl)
+		w->error = cinstall_zipcheck__run(&w->err, &w->entries, w->zl, NULL, w->utf8, w->wheel, w->fd);
+	sem_post(&w->checked);
+	if (w->sha_hex)
+		w->hash_error = hash_wheel(&w->hash_err, w->dl, w->wheel, w->fd, NULL, w->sha_hex);
 	return NULL;
 }
 
-/* Hash now, or start hashing beside; hash_beside_join gives the result. */
-static int hash_beside_start(hash_beside *h, cinstall_ctx *ctx, cinstall_err *err, const char *wheel, int fd,
-                             uint64_t size, char *sha_hex)
+static void side_work_start(side_work *w, cinstall_ctx *ctx, const cinstall_libzip *zl, const char *wheel, int fd,
+                            char *sha_hex)
 {
 	cinstall_err init = CINSTALL_ERR_INIT;
+
+	w->dl = &ctx->dl;
+	w->zl = zl;
+	w->utf8 = ctx->utf8;
+	w->wheel = wheel;
+	w->fd = fd;
+	w->err = w->hash_err = init;
+	w->sha_hex = sha_hex;
+	if (sem_init(&w->checked, 0, 0) < 0)
+		return;
+	if (!(w->started = cinstall_thread__create(&w->thread, side_work_thread, w) == 0))
+		sem_destroy(&w->checked);
+}
+
+/* The check's result, as cinstall_zipcheck__run's. */
+static int side_work_checked(side_work *w, cinstall_err *err, size_t *out_entries)
+{
+	while (sem_wait(&w->checked) < 0 && errno == EINTR)
+		;
+	*out_entries = w->entries;
+	if (w->error < 0)
+		cinstall_err__copy(err, &w->err);
+	return w->error;
+}
+
+/* Wait for the rest; `error`: the caller's so far, which wins over the
+ * hash's own. */
+static int side_work_join(side_work *w, cinstall_err *err, int error)
+{
+	if (!w->started)
+		return error;
+	pthread_join(w->thread, NULL);
+	sem_destroy(&w->checked);
+	w->started = 0;
+	if (error >= 0 && w->sha_hex && w->hash_error < 0) {
+		cinstall_err__copy(err, &w->hash_err);
+		error = w->hash_error;
+	}
+	return error;
+}
+
+/* Hash now, or start hashing beside (the side work, without the check);
+ * side_work_join gives the result. */
+static int hash_beside_start(side_work *w, cinstall_ctx *ctx, cinstall_err *err, const char *wheel, int fd,
+                             uint64_t size, char *sha_hex)
+{
 	const cinstall_libcrypto *lc;
 
-	h->started = 0;
-	h->error = 0;
 	/* As the split (extract).  libcrypto is loaded here first: loaded by
 	 * the helper, it waited for the dynamic loader behind libarchive and
 	 * libzip, then hashed while the split's threads ran (three threads on
 	 * two CPUs). */
 	if (ctx->jobs > 1 && (size >= SPLIT_BYTES || ctx->split_min) &&
-	    cinstall_dl__libcrypto(&lc, &ctx->dl, err, wheel) == 0) {
-		h->dl = &ctx->dl;
-		h->wheel = wheel;
-		h->fd = fd;
-		h->sha_hex = sha_hex;
-		h->err = init;
-		h->started = cinstall_thread__create(&h->thread, hash_beside_thread, h) == 0;
-	}
-	return h->started ? 0 : hash_wheel(err, &ctx->dl, wheel, fd, NULL, sha_hex);
-}
-
-/* Wait for the hash started beside (if any); `error`: the caller's so far,
- * which wins over the hash's own. */
-static int hash_beside_join(hash_beside *h, cinstall_err *err, int error)
-{
-	if (!h->started)
-		return error;
-	pthread_join(h->thread, NULL);
-	h->started = 0;
-	if (error >= 0 && h->error < 0) {
-		*err = h->err;
-		error = h->error;
-	}
-	return error;
+	    cinstall_dl__libcrypto(&lc, &ctx->dl, err, wheel) == 0)
+		side_work_start(w, ctx, NULL, wheel, fd, sha_hex);
+	return w->started ? 0 : hash_wheel(err, &ctx->dl, wheel, fd, NULL, sha_hex);
 }
 
 /* Open the wheel and parse its name. */
@@ -1902,83 +1936,6 @@ static int extract(unpacker *u, int fd, const char *tree)
 		}
 	} else {
 		error = do_archive(u, fd, NULL);
-	}
-	return error;
-}
-
-/* A wheel unpacked alone: its side work on a thread of its own, while this
- * one loads libarchive (the dynamic loader's ~1.5 ms) and unpacks:
- * libzip's check first (not naming a bad entry: that needs libarchive),
- * then, when asked, the wheel's SHA-256 (for direct_url.json). */
-typedef struct side_work {
-	pthread_t thread;
-	int started;
-	sem_t checked;        /* posted once the check is done */
-	cinstall_dl *dl;
-	const cinstall_libzip *zl;
-	locale_t utf8;
-	const char *wheel;
-	int fd;
-	size_t entries;       /* the check's */
-	cinstall_err err;     /* the check's */
-	int error;
-	char *sha_hex;        /* NULL: no hashing */
-	cinstall_err hash_err;
-	int hash_error;
-} side_work;
-
-static void *side_work_thread(void *arg)
-{
-	side_work *w = arg;
-
-	w->error = cinstall_zipcheck__run(&w->err, &w->entries, w->zl, NULL, w->utf8, w->wheel, w->fd);
-	sem_post(&w->checked);
-	if (w->sha_hex)
-		w->hash_error = hash_wheel(&w->hash_err, w->dl, w->wheel, w->fd, NULL, w->sha_hex);
-	return NULL;
-}
-
-static void side_work_start(side_work *w, cinstall_ctx *ctx, const cinstall_libzip *zl, const char *wheel, int fd,
-                            char *sha_hex)
-{
-	cinstall_err init = CINSTALL_ERR_INIT;
-
-	w->dl = &ctx->dl;
-	w->zl = zl;
-	w->utf8 = ctx->utf8;
-	w->wheel = wheel;
-	w->fd = fd;
-	w->err = w->hash_err = init;
-	w->sha_hex = sha_hex;
-	if (sem_init(&w->checked, 0, 0) < 0)
-		return;
-	if (!(w->started = cinstall_thread__create(&w->thread, side_work_thread, w) == 0))
-		sem_destroy(&w->checked);
-}
-
-/* The check's result, as cinstall_zipcheck__run's. */
-static int side_work_checked(side_work *w, cinstall_err *err, size_t *out_entries)
-{
-	while (sem_wait(&w->checked) < 0 && errno == EINTR)
-		;
-	*out_entries = w->entries;
-	if (w->error < 0)
-		cinstall_err__copy(err, &w->err);
-	return w->error;
-}
-
-/* Wait for the rest; `error`: the caller's so far, which wins over the
- * hash's own. */
-static int side_work_join(side_work *w, cinstall_err *err, int error)
-{
-	if (!w->started)
-		return error;
-	pthread_join(w->thread, NULL);
-	sem_destroy(&w->checked);
-	w->started = 0;
-	if (error >= 0 && w->sha_hex && w->hash_error < 0) {
-		cinstall_err__copy(err, &w->hash_err);
-		error = w->hash_error;
 	}
 	return error;
 }
@@ -2238,7 +2195,7 @@ int cinstall_unpack__wheel_use(char **out_entry, cinstall_manifest **out_manifes
 	cinstall_buf entry = CINSTALL_BUF_INIT;
 	const char *wheel = cinstall_path__basename(wheel_path);
 	char key[CINSTALL_XXH_HEX];
-	hash_beside hash;
+	side_work hash;
 	uint64_t size = 0;
 	unsigned int self;
 	int fd = -1, r, cached, lookups = 0, alone_here, error;
@@ -2316,10 +2273,10 @@ again:
 	 * thread's malloc arena, was not reused by the unpack (the 20,000-file
 	 * wheel at -j2 peaked at 19.1 MiB instead of 14.7). */
 	alone_here = self && ctx->jobs > 1 && size >= ALONE_BYTES && size < SPLIT_BYTES && alone(ctx);
-	hash.started = 0;
+	memset(&hash, 0, sizeof(hash));
 	if (alone_here || (error = hash_beside_start(&hash, ctx, err, wheel, fd, size, m->wheel_sha256)) == 0)
 		error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir, !ctx->no_dedupe, self, alone_here);
-	error = hash_beside_join(&hash, err, error);
+	error = side_work_join(&hash, err, error);
 	threads_give(ctx, self);
 	if (error < 0)
 		goto done;
