@@ -76,6 +76,7 @@
 #define SPLIT_FILES 256                       /* files per thread, at least */
 #define ALONE_BYTES ((uint64_t)64 << 10)      /* a wheel unpacked alone: split from this size */
 #define ALONE_FILES 32                        /* and files per thread, at least */
+#define BESIDE_BYTES ((uint64_t)16 << 20)     /* libzip's check beside the unpack below this (side_work) */
 #define SPLIT_FILE_COST ((uint64_t)16 << 10)  /* a file's creation weighs as many bytes written */
 #define SPLIT_CHUNKS 16                       /* runs of entries per thread of a split (see split) */
 #define SHARE_MAX ((uint64_t)256 << 10)       /* files up to this size are read whole before written */
@@ -1716,7 +1717,7 @@ done:
 }
 
 /* A wheel's side work on a thread of its own, while this one unpacks it:
- * libzip's check first when asked (a wheel unpacked alone, while this
+ * libzip's check first when asked (a wheel that is split, while this
  * thread loads libarchive: the dynamic loader's ~1.5 ms; not naming a bad
  * entry, which needs libarchive), then, when asked, the wheel's SHA-256
  * for direct_url.json (not needed before the manifest is written). */
@@ -2198,7 +2199,7 @@ int cinstall_unpack__wheel_use(char **out_entry, cinstall_manifest **out_manifes
 	side_work hash;
 	uint64_t size = 0;
 	unsigned int self;
-	int fd = -1, r, cached, lookups = 0, alone_here, error;
+	int fd = -1, r, cached, lookups = 0, beside, error;
 
 	if (out_entry)
 		*out_entry = NULL;
@@ -2267,15 +2268,18 @@ again:
 	/* This unpack's own thread of ctx->jobs (none when more wheels are
 	 * unpacked at once than there are jobs: API callers' threads). */
 	self = threads_take(ctx, 1);
-	/* A small wheel alone: the side work (libzip's check, the wheel's
-	 * SHA-256) on a thread of its own, started by unpack_tree.  Not above
-	 * SPLIT_BYTES: libzip's copy of the central directory, made in that
-	 * thread's malloc arena, was not reused by the unpack (the 20,000-file
-	 * wheel at -j2 peaked at 19.1 MiB instead of 14.7). */
-	alone_here = self && ctx->jobs > 1 && size >= ALONE_BYTES && size < SPLIT_BYTES && alone(ctx);
+	/* The side work (libzip's check, then the wheel's SHA-256) on a
+	 * thread of its own, started by unpack_tree, for a wheel that is split:
+	 * one of SPLIT_BYTES or more, or one of ALONE_BYTES unpacked alone.
+	 * Not from BESIDE_BYTES: libzip's copy of the central directory, made
+	 * in that thread's malloc arena, is not reused by the unpack (the
+	 * 20,000-file wheel, 56 MiB, at -j2 peaked at 19.1 MiB instead of
+	 * 14.7); those have their check here and their hash beside. */
+	beside = self && ctx->jobs > 1 && size < BESIDE_BYTES &&
+	         (size >= SPLIT_BYTES || (size >= ALONE_BYTES && alone(ctx)));
 	memset(&hash, 0, sizeof(hash));
-	if (alone_here || (error = hash_beside_start(&hash, ctx, err, wheel, fd, size, m->wheel_sha256)) == 0)
-		error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir, !ctx->no_dedupe, self, alone_here);
+	if (beside || (error = hash_beside_start(&hash, ctx, err, wheel, fd, size, m->wheel_sha256)) == 0)
+		error = unpack_tree(m, ctx, err, wf, wheel_path, fd, size, work.dir, !ctx->no_dedupe, self, beside);
 	error = side_work_join(&hash, err, error);
 	threads_give(ctx, self);
 	if (error < 0)
