@@ -12,6 +12,9 @@
 #              FUZZ_CC FUZZ_SECONDS DLOPEN=0 (link libarchive, libzip and
 #              libcrypto directly instead of loading them when first
 #              needed: src/dl.h)
+#              LIBARCHIVE=shared (the cinstall command opens the system's
+#              libarchive when it first reads a wheel, instead of having
+#              its zip reader linked in: src/zipstack/zipstack.c)
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -20,6 +23,7 @@ DESTDIR  ?=
 BUILD    ?= build
 SANITIZE ?=
 DLOPEN   ?= 1
+LIBARCHIVE ?= static
 
 SOVERSION = 0
 VERSION   = 0.1.0
@@ -115,8 +119,27 @@ $(SHARED): $(LIB_OBJ) src/libcinstall.map
 	$(Q)ln -sf libcinstall.so.$(VERSION) $(BUILD)/$(SONAME)
 	$(Q)ln -sf libcinstall.so.$(VERSION) $(BUILD)/libcinstall.so
 
-$(BIN): $(CLI_OBJ) $(STATIC)
-	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
+# libarchive's zip reader and the decompressors it calls, from their static
+# archives, in one object whose only global symbol is the table src/dl.c
+# takes (src/zipstack/zipstack.c says why); linked into the command only.
+# nettle's functions are left out, their references weak (null): they
+# serve only WinZip AES decryption, which needs a passphrase, never given.
+ifeq ($(DLOPEN)$(LIBARCHIVE),1static)
+ZIPSTACK      = $(BUILD)/zipstack.o
+ZIPSTACK_LIBS = archive lzma zstd bz2 z
+ZIPSTACK_PKGS = libarchive-dev liblzma-dev libzstd-dev libbz2-dev zlib1g-dev
+endif
+
+$(BUILD)/zipstack.o: $(BUILD)/src/zipstack/zipstack.o
+	$(Q)for l in $(ZIPSTACK_LIBS); do \
+		f=$$($(CC) -print-file-name=lib$$l.a); [ -f "$$f" ] || { \
+		echo "cinstall: no lib$$l.a for LIBARCHIVE=static: apt-get install $(ZIPSTACK_PKGS)," \
+		     "or build with LIBARCHIVE=shared" >&2; exit 1; }; done
+	$(QLD)$(CC) -r -nostdlib -o $@.tmp $< -Wl,-Bstatic -Wl,--start-group $(ZIPSTACK_LIBS:%=-l%) -Wl,--end-group
+	$(Q)objcopy -G cinstall_zipstack__archive --wildcard --weaken-symbol='nettle_*' $@.tmp $@ && rm -f $@.tmp
+
+$(BIN): $(CLI_OBJ) $(ZIPSTACK) $(STATIC)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(ZIPSTACK) $(STATIC) $(LIBS)
 
 $(BUILD)/test/%.o: test/unit/%.c
 	@mkdir -p $(@D)
@@ -153,7 +176,7 @@ unit: all $(UNIT_BIN) $(SHIM_SO)
 # The whole suite: unit tests, the command as a user runs it, conformance
 # against pypa/installer, and filesystem tests (mounts need root).
 check: unit
-	$(Q)BUILD=$(BUILD) SANITIZE=$(SANITIZE) DLOPEN=$(DLOPEN) sh test/run.sh
+	$(Q)BUILD=$(BUILD) SANITIZE=$(SANITIZE) DLOPEN=$(DLOPEN) LIBARCHIVE=$(LIBARCHIVE) sh test/run.sh
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined check
@@ -199,14 +222,22 @@ install: all
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/cinstall.pc
 	install -m 644 man/cinstall.1 $(DESTDIR)$(PREFIX)/share/man/man1/cinstall.1
 	install -m 644 man/libcinstall.3 $(DESTDIR)$(PREFIX)/share/man/man3/libcinstall.3
+ifneq ($(ZIPSTACK),)
+	@# The notices of the code linked into the command (src/zipstack/zipstack.c).
+	install -d $(DESTDIR)$(PREFIX)/share/doc/cinstall/linked-in
+	for p in $(ZIPSTACK_PKGS); do f=/usr/share/doc/$$p/copyright; \
+		[ ! -f $$f ] || install -m 644 $$f $(DESTDIR)$(PREFIX)/share/doc/cinstall/linked-in/$$p.copyright; done
+endif
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/cinstall $(DESTDIR)$(PREFIX)/include/cinstall.h \
 		$(DESTDIR)$(PREFIX)/lib/libcinstall.a $(DESTDIR)$(PREFIX)/lib/libcinstall.so* \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/cinstall.pc \
 		$(DESTDIR)$(PREFIX)/share/man/man1/cinstall.1 $(DESTDIR)$(PREFIX)/share/man/man3/libcinstall.3
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/cinstall/linked-in
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/cinstall 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-ubsan build-tsan build-*
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:%=%.d) $(FUZZ_BIN:%=%.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/zipstack/zipstack.d $(CLI_OBJ:.o=.d) $(UNIT_BIN:%=%.d) $(FUZZ_BIN:%=%.d)

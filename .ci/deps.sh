@@ -5,7 +5,11 @@
 set -u
 what=${1:-test}
 
-pkgs="make gcc libc6-dev pkg-config libarchive-dev libzip-dev libssl-dev python3 python3-venv"
+# The -dev packages of zlib, bzip2, xz and zstd: their static archives,
+# with libarchive's, make the zip reader linked into the command (the
+# Makefile's LIBARCHIVE=static; src/zipstack/zipstack.c).
+pkgs="make gcc libc6-dev pkg-config libarchive-dev libzip-dev libssl-dev python3 python3-venv \
+zlib1g-dev libbz2-dev liblzma-dev libzstd-dev"
 if [ "$what" = test ]; then
 	# pypa/installer for conformance, real wheels, loop-mount filesystems,
 	# bsdtar for the benchmark baselines, mandoc for the man page lint,

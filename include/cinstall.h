@@ -153,7 +153,8 @@ typedef struct cinstall_options {
  * Create a context.  Unless CINSTALL_OPT_NO_ENV is set, reads
  * CINSTALL_CACHE_DIR, CINSTALL_NO_SYMLINKS and CINSTALL_LOCK_TIMEOUT once,
  * here.  The cache directory is created lazily, on first use, and so are
- * libarchive and libzip loaded (dlopen, unless built with DLOPEN=0) when
+ * libarchive and libzip loaded (dlopen, unless built with DLOPEN=0; the
+ * cinstall command may have libarchive's zip reader linked in) when
  * the context first reads a wheel, and libcrypto when it first computes a
  * SHA-2 digest: a call that needs one that cannot be loaded fails with
  * CINSTALL_ERROR and a message naming it.

@@ -127,10 +127,21 @@ done:
 	return error;
 }
 
+/* libarchive linked into the command (src/zipstack/zipstack.c): defined
+ * only where $(BUILD)/zipstack.o is linked; elsewhere (libcinstall.so, a
+ * host linking libcinstall.a) its address is NULL. */
+extern const cinstall_libarchive cinstall_zipstack__archive __attribute__((weak, visibility("hidden")));
+
 int cinstall_dl__libarchive(const cinstall_libarchive **out, cinstall_dl *dl, cinstall_err *err, const char *wheel)
 {
-	int error = load(dl, &dl->archive, &dl->archive_handle, &dl->archive_ready, CINSTALL_LIBARCHIVE_SONAME,
-	                 archive_syms, sizeof(archive_syms) / sizeof(archive_syms[0]), err, wheel, "read it");
+	int error;
+
+	if (&cinstall_zipstack__archive) {
+		*out = &cinstall_zipstack__archive;
+		return 0;
+	}
+	error = load(dl, &dl->archive, &dl->archive_handle, &dl->archive_ready, CINSTALL_LIBARCHIVE_SONAME,
+	             archive_syms, sizeof(archive_syms) / sizeof(archive_syms[0]), err, wheel, "read it");
 
 	*out = error < 0 ? NULL : &dl->archive;
 	return error;

@@ -17,7 +17,9 @@
  *
  * `make DLOPEN=0` links all three directly instead (the same tables, filled with
  * the linked functions' addresses), for a static build or a libc without
- * dlopen.
+ * dlopen.  The cinstall command has libarchive's zip reader linked in
+ * (src/zipstack/zipstack.c): where that object is linked, libarchive's
+ * table is its own and libarchive.so is never opened.
  *
  * Callers take a table for the context, then call through it:
  *   ar->archive_read_next_header(a, &e)

@@ -12,7 +12,8 @@ sh "$TOP/test/hdr-check.sh"
 # --- make install ----------------------------------------------------------
 root=$T/root
 lib=$root/usr/lib
-if (cd "$TOP" && make BUILD="$BUILD" SANITIZE="$SANITIZE" DLOPEN="${DLOPEN:-1}" install PREFIX=/usr DESTDIR="$root") \
+if (cd "$TOP" && make BUILD="$BUILD" SANITIZE="$SANITIZE" DLOPEN="${DLOPEN:-1}" LIBARCHIVE="${LIBARCHIVE:-static}" \
+	install PREFIX=/usr DESTDIR="$root") \
 	> "$T/install.log" 2>&1; then
 	ok api.make-install
 else
@@ -24,6 +25,15 @@ for f in usr/bin/cinstall usr/include/cinstall.h usr/lib/libcinstall.so.0.1.0 us
 	[ -f "$root/$f" ] || missing="$missing $f"
 done
 if [ -z "$missing" ]; then ok api.installed-files; else fail api.installed-files "missing:$missing"; fi
+# The command has libarchive's zip reader linked in: their notices go along.
+if [ "${DLOPEN:-1}" = 1 ] && [ "${LIBARCHIVE:-static}" = static ]; then
+	n=$(ls "$root/usr/share/doc/cinstall/linked-in/" 2>/dev/null | grep -c '\.copyright$')
+	if [ -f "$root/usr/share/doc/cinstall/linked-in/libarchive-dev.copyright" ] && [ "$n" -eq 5 ]; then
+		ok api.installed-notices
+	else
+		fail api.installed-notices "$n notices in usr/share/doc/cinstall/linked-in, not libarchive's and 4 more"
+	fi
+fi
 if [ "$(readlink "$lib/libcinstall.so.0")" = libcinstall.so.0.1.0 ] &&
 	[ "$(readlink "$lib/libcinstall.so")" = libcinstall.so.0.1.0 ]; then
 	ok api.so-symlinks
@@ -130,6 +140,34 @@ if [ -n "$entry" ] && [ -f "$entry/MANIFEST" ] && [ -f "$entry/tree/cinstall_dem
 	ok api.embed-unpack
 else
 	fail api.embed-unpack "no cache entry with MANIFEST and tree/: $out"
+fi
+
+# The library opens the system's libarchive when it first reads a wheel
+# (src/dl.h); only the command may have libarchive's zip reader linked in
+# (src/zipstack/zipstack.c).  Without it, the library fails the unpack
+# with a message naming the wheel and the library.
+if [ "${DLOPEN:-1}" = 1 ]; then
+	LD_DEBUG=files LD_DEBUG_OUTPUT="$T/ld" LD_LIBRARY_PATH=$lib "$embed" -c "$T/cache-lazy" -u "$demo" \
+		> "$T/lazy.out" 2>&1
+	if cat "$T"/ld.* 2>/dev/null | grep -q 'file=libarchive\.so.*dynamically loaded by'; then
+		ok api.embed-opens-libarchive
+	else
+		fail api.embed-opens-libarchive "no dlopen of libarchive.so: $(cat "$T/lazy.out")"
+	fi
+	rm -f "$T"/ld.*
+	shim=$BUILD/test/shim/fault.so
+	asan=$(asan_runtime)
+	out=$(LD_PRELOAD="${asan:+$asan:}$shim" FAULT_CALL=dlopen FAULT_MATCH=libarchive.so FAULT_REPORT="$T/faults" \
+		LD_LIBRARY_PATH=$lib "$embed" -c "$T/cache-nolib" -u "$demo" 2>&1)
+	rc=$?
+	if [ ! -f "$shim" ]; then
+		skip api.embed-without-libarchive "no fault shim at $shim (make unit builds it)"
+	elif [ "$rc" -ne 0 ] && printf '%s\n' "$out" | grep -q "cinstall_demo-.*\.whl: cannot read it: 'libarchive\.so[.0-9]*' cannot be loaded" &&
+		[ -z "$(find "$T/cache-nolib" -name MANIFEST 2>/dev/null)" ]; then
+		ok api.embed-without-libarchive
+	else
+		fail api.embed-without-libarchive "rc $rc: $out"
+	fi
 fi
 
 "$PYTHON" -m venv --without-pip "$T/venv-c"

@@ -6,12 +6,25 @@
 # in the cache entry's DIGESTS: src/digests.h); a library that cannot be
 # loaded fails the install that needs it with a message naming the wheel
 # and the library, leaving the environment and the cache as they were,
-# while a warm install that needs none still works.
+# while a warm install that needs none still works.  A command built with
+# libarchive's zip reader linked in (LIBARCHIVE=static, the default:
+# src/zipstack/zipstack.c) never opens libarchive.so (the library's own
+# opening of it is checked by api.sh).
 . "$TOP/test/lib.sh"
 
 if ldd "$CINSTALL" 2>/dev/null | grep -q 'libarchive\.so'; then
 	skip lazy_libs.sh "this build links libarchive directly (make DLOPEN=0): nothing is loaded lazily"
 	exit 0
+fi
+if [ "${LIBARCHIVE:-static}" = static ]; then
+	lazy="libzip libcrypto"
+	if nm "$CINSTALL" 2>/dev/null | grep -q ' cinstall_zipstack__archive$'; then
+		ok lazy_zip_reader_linked_in
+	else
+		fail lazy_zip_reader_linked_in "LIBARCHIVE=static, but $CINSTALL has no cinstall_zipstack__archive"
+	fi
+else
+	lazy="libarchive libzip libcrypto"
 fi
 venv_or_skip lazy_libs.sh "$T/venv" || exit 0
 V=$T/venv
@@ -31,16 +44,21 @@ loads() {
 	return $rc
 }
 
-# Cold: all three are loaded, after start (dlopen), and the wheel is installed.
+# Cold: all three are loaded (libarchive unless linked in), after start
+# (dlopen), and the wheel is installed.
 if loads "$T/cold" "$CINSTALL" install --python "$V" "$A"; then
+	missed=
+	for lib in $lazy; do
+		grep -q "file=$lib\\.so.*dynamically loaded by" "$T/cold" || missed="$missed $lib"
+	done
 	if ! grep -q 'file=' "$T/cold"; then
 		skip lazy_cold_loads_all "the dynamic loader wrote nothing for LD_DEBUG=files (not glibc's?)"
-	elif grep -q 'file=libarchive\.so.*dynamically loaded by' "$T/cold" &&
-		grep -q 'file=libzip\.so.*dynamically loaded by' "$T/cold" &&
-		grep -q 'file=libcrypto\.so.*dynamically loaded by' "$T/cold"; then
-		ok lazy_cold_loads_all
+	elif [ -n "$missed" ]; then
+		fail lazy_cold_loads_all "no dlopen of$missed in: $(grep -o 'file=[^ ]*' "$T/cold" | sort -u | tr '\n' ' ')"
+	elif [ "$lazy" = "libzip libcrypto" ] && grep -q 'file=libarchive\.so' "$T/cold"; then
+		fail lazy_cold_loads_all "libarchive.so loaded, though its zip reader is linked in"
 	else
-		fail lazy_cold_loads_all "no dlopen of libarchive, libzip and libcrypto in: $(grep -o 'file=[^ ]*' "$T/cold" | sort -u | tr '\n' ' ')"
+		ok lazy_cold_loads_all
 	fi
 else
 	fail lazy_cold_loads_all "the cold install failed: $(cat "$T/err")"
@@ -66,7 +84,7 @@ if [ ! -f "$SHIM" ]; then
 	skip lazy_missing "no fault shim at $SHIM (make unit builds it)"
 	exit 0
 fi
-for lib in libarchive libzip libcrypto; do
+for lib in $lazy; do
 	case $lib in
 	libcrypto) task="compute SHA-2 digests" ;;
 	*) task="read it" ;;
@@ -91,6 +109,20 @@ for lib in libarchive libzip libcrypto; do
 		ok "lazy_missing_$lib"
 	fi
 done
+
+# libarchive's zip reader linked in: a cold install without libarchive.so.
+if [ "$lazy" = "libzip libcrypto" ]; then
+	rm -f "$T/faults"
+	before_sp=$(tree_digest "$SP")
+	if LD_PRELOAD="${pre:+$pre:}$SHIM" FAULT_CALL=dlopen FAULT_MATCH=libarchive.so FAULT_REPORT="$T/faults" \
+		"$CINSTALL" install --python "$V" "$B" > "$T/out" 2> "$T/err" &&
+		[ -f "$SP/eppkg-1.0.dist-info/RECORD" ] && [ ! -s "$T/faults" ]; then
+		ok lazy_linked_in_without_libarchive
+	else
+		fail lazy_linked_in_without_libarchive "$(cat "$T/err") $(cat "$T/faults" 2>/dev/null)"
+	fi
+	"$CINSTALL" uninstall --python "$V" eppkg > /dev/null 2>&1
+fi
 
 # Without any of them, a wheel already in the cache still installs into an
 # environment at a path it was installed into before.
