@@ -1122,8 +1122,11 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 	sp.same = u->same;
 	for (k = 1; k < nparts; k++)
 		parts[k].started = cinstall_thread__create(&parts[k].thread, part_thread, &parts[k]) == 0;
-	cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files split over %zu threads, %zu runs", u->wheel,
-	                  u->nfiles, nparts, sp.nchunks);
+	if (nparts > 1)
+		cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files split over %zu threads, %zu runs",
+		                  u->wheel, u->nfiles, nparts, sp.nchunks);
+	else /* too few files, once counted (the count was not known before: see unpack_tree) */
+		cinstall_ctx__log(u->ctx, CINSTALL_LOG_DEBUG, "%s: %zu files, too few to split", u->wheel, u->nfiles);
 	/* A part whose thread could not be made takes nothing: the others take
 	 * its range from the back. */
 	run_part(&parts[0]);
@@ -1941,6 +1944,22 @@ static int extract(unpacker *u, int fd, const char *tree)
 	return error;
 }
 
+/* libzip's check of the wheel on `fd`, done beside (`side`) or here, as
+ * cinstall_zipcheck__run. */
+static int zip_checked(unpacker *u, side_work *side, const cinstall_libzip *zl, int fd, cinstall_err *zerr,
+                       size_t *nzip)
+{
+	int zerror;
+
+	if (!side->started)
+		return cinstall_zipcheck__run(zerr, nzip, zl, u->ar, u->ctx->utf8, u->wheel, fd);
+	zerror = side_work_checked(side, zerr, nzip);
+	/* Inconsistent: again here, to name the entry with libarchive. */
+	if (zerror == CINSTALL_EBADWHEEL)
+		zerror = cinstall_zipcheck__run(zerr, nzip, zl, u->ar, u->ctx->utf8, u->wheel, fd);
+	return zerror;
+}
+
 /* Unpack the open wheel into <dir>/tree and fill `m` (its key is the
  * caller's, and so is its wheel_sha256 unless `beside`: then the side work
  * hashes it).  `self`: the caller holds its thread of ctx->jobs. */
@@ -1956,7 +1975,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	size_t i, nfresh = 0, nzip = 0;
 	uint64_t saved = 0;
 	side_work side;
-	int error = 0, zerror;
+	int error = 0, zerror, late;
 
 	memset(&u, 0, sizeof(u));
 	memset(&side, 0, sizeof(side));
@@ -1996,16 +2015,13 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	 * before ours grows; but an archive libarchive cannot read either is
 	 * reported in libarchive's words.  (Beside a split's first pass, which
 	 * also reads every local header, it saved ~10 ms of 0.86 s at 20,000
-	 * files and raised the peak by 1.4 MB: left.) */
-	if (side.started) {
-		zerror = side_work_checked(&side, &zerr, &nzip);
-		/* Inconsistent: again here, to name the entry with libarchive. */
-		if (zerror == CINSTALL_EBADWHEEL)
-			zerror = cinstall_zipcheck__run(&zerr, &nzip, zl, u.ar, ctx->utf8, u.wheel, fd);
-	} else {
-		zerror = cinstall_zipcheck__run(&zerr, &nzip, zl, u.ar, ctx->utf8, u.wheel, fd);
-	}
-	if (zerror == CINSTALL_ENOMEM) {
+	 * files and raised the peak by 1.4 MB: left.)  Checked beside, a wheel
+	 * of SPLIT_BYTES or more (under BESIDE_BYTES) is unpacked meanwhile
+	 * (the check took 1.8 ms of a 1,000-file wheel at -j2, the first pass
+	 * 2.9); a smaller one waits for the entry count, which decides its
+	 * split (extract). */
+	late = side.started && u.wheel_size >= SPLIT_BYTES;
+	if (!late && (zerror = zip_checked(&u, &side, zl, fd, &zerr, &nzip)) == CINSTALL_ENOMEM) {
 		error = cinstall_err__oom(err);
 		goto done;
 	}
@@ -2017,6 +2033,10 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 		goto done;
 	if ((error = extract(&u, fd, tree.ptr)) < 0)
 		goto done;
+	if (late && (zerror = zip_checked(&u, &side, zl, fd, &zerr, &nzip)) == CINSTALL_ENOMEM) {
+		error = cinstall_err__oom(err);
+		goto done;
+	}
 	if (zerror < 0) {
 		cinstall_err__copy(err, &zerr);
 		error = zerror;
