@@ -1720,16 +1720,18 @@ done:
 }
 
 /* A wheel's side work on a thread of its own, while this one unpacks it:
- * libzip's check first when asked (a wheel that is split, while this
- * thread loads libarchive: the dynamic loader's ~1.5 ms; not naming a bad
- * entry, which needs libarchive), then, when asked, the wheel's SHA-256
- * for direct_url.json (not needed before the manifest is written). */
+ * when asked, libzip loaded (with libcrypto, which it needs) and its check
+ * (not naming a bad entry, which needs libarchive), while this thread
+ * reads the headers: the dynamic loader's ~1 ms and the check's own time
+ * off the unpack; then, when asked, the wheel's SHA-256 for
+ * direct_url.json (not needed before the manifest is written). */
 typedef struct side_work {
 	pthread_t thread;
 	int started;
 	sem_t checked;        /* posted once the check is done */
 	cinstall_dl *dl;
-	const cinstall_libzip *zl; /* NULL: no check */
+	int check;            /* load libzip and check */
+	const cinstall_libzip *zl; /* libzip, once checked */
 	locale_t utf8;
 	const char *wheel;
 	int fd;
@@ -1745,7 +1747,7 @@ static void *side_work_thread(void *arg)
 {
 	side_work *w = arg;
 
-	if (w->zl)
+	if (w->check && (w->error = cinstall_dl__libzip(&w->zl, w->dl, &w->err, w->wheel)) == 0)
 		w->error = cinstall_zipcheck__run(&w->err, &w->entries, w->zl, NULL, w->utf8, w->wheel, w->fd);
 	sem_post(&w->checked);
 	if (w->sha_hex)
@@ -1753,13 +1755,13 @@ static void *side_work_thread(void *arg)
 	return NULL;
 }
 
-static void side_work_start(side_work *w, cinstall_ctx *ctx, const cinstall_libzip *zl, const char *wheel, int fd,
-                            char *sha_hex)
+static void side_work_start(side_work *w, cinstall_ctx *ctx, int check, const char *wheel, int fd, char *sha_hex)
 {
 	cinstall_err init = CINSTALL_ERR_INIT;
 
 	w->dl = &ctx->dl;
-	w->zl = zl;
+	w->check = check;
+	w->zl = NULL;
 	w->utf8 = ctx->utf8;
 	w->wheel = wheel;
 	w->fd = fd;
@@ -1811,7 +1813,7 @@ static int hash_beside_start(side_work *w, cinstall_ctx *ctx, cinstall_err *err,
 	 * two CPUs). */
 	if (ctx->jobs > 1 && (size >= SPLIT_BYTES || ctx->split_min) &&
 	    cinstall_dl__libcrypto(&lc, &ctx->dl, err, wheel) == 0)
-		side_work_start(w, ctx, NULL, wheel, fd, sha_hex);
+		side_work_start(w, ctx, 0, wheel, fd, sha_hex);
 	return w->started ? 0 : hash_wheel(err, &ctx->dl, wheel, fd, NULL, sha_hex);
 }
 
@@ -1909,6 +1911,17 @@ static int seal(unpacker *u, const char *dir, uint64_t *out)
 /* The archive into the tree (u->treefd, at `tree`): split over threads when
  * ctx->jobs has threads to spare and the wheel is big, or is not small and
  * has all of them (no other wheel is being unpacked), else on this one. */
+/* The wheel in one pass on this thread (its SHA-256 context made now:
+ * libcrypto may still be loading beside). */
+static int whole(unpacker *u, int fd)
+{
+	int error;
+
+	if (!u->sha && (error = cinstall_sha__new(&u->sha, CINSTALL_HASH_SHA256, &u->ctx->dl, u->err, u->wheel)) < 0)
+		return error;
+	return do_archive(u, fd, NULL);
+}
+
 static int extract(unpacker *u, int fd, const char *tree)
 {
 	cinstall_ctx *ctx = u->ctx;
@@ -1916,12 +1929,12 @@ static int extract(unpacker *u, int fd, const char *tree)
 	int error;
 
 	if (!u->self)
-		return do_archive(u, fd, NULL); /* more unpacks than jobs */
+		return whole(u, fd); /* more unpacks than jobs */
 	/* Files enough for two parts (by the central directory's count,
 	 * u->cap): a few big files are not split. */
 	if ((u->wheel_size >= SPLIT_BYTES || ctx->split_min) && (!u->cap || u->cap >= 2 * split_files(u)))
 		helpers = threads_take(ctx, want);
-	else if (u->wheel_size >= ALONE_BYTES && u->cap >= 2 * split_files(u) &&
+	else if (u->wheel_size >= ALONE_BYTES && (!u->cap || u->cap >= 2 * split_files(u)) &&
 	         (helpers = threads_take(ctx, want)) < want) {
 		threads_give(ctx, helpers);
 		helpers = 0;
@@ -1936,27 +1949,30 @@ static int extract(unpacker *u, int fd, const char *tree)
 			                  u->wheel);
 			cinstall_err__clear(u->err);
 			if ((error = unpacker_restart(u, tree)) == 0)
-				error = do_archive(u, fd, NULL);
+				error = whole(u, fd);
 		}
 	} else {
-		error = do_archive(u, fd, NULL);
+		error = whole(u, fd);
 	}
 	return error;
 }
 
 /* libzip's check of the wheel on `fd`, done beside (`side`) or here, as
- * cinstall_zipcheck__run. */
-static int zip_checked(unpacker *u, side_work *side, const cinstall_libzip *zl, int fd, cinstall_err *zerr,
-                       size_t *nzip)
+ * cinstall_zipcheck__run (libzip loaded here too: a failure is the
+ * check's). */
+static int zip_checked(unpacker *u, side_work *side, int fd, cinstall_err *zerr, size_t *nzip)
 {
+	const cinstall_libzip *zl;
 	int zerror;
 
 	if (!side->started)
-		return cinstall_zipcheck__run(zerr, nzip, zl, u->ar, u->ctx->utf8, u->wheel, fd);
+		return (zerror = cinstall_dl__libzip(&zl, &u->ctx->dl, zerr, u->wheel)) < 0
+		               ? zerror
+		               : cinstall_zipcheck__run(zerr, nzip, zl, u->ar, u->ctx->utf8, u->wheel, fd);
 	zerror = side_work_checked(side, zerr, nzip);
 	/* Inconsistent: again here, to name the entry with libarchive. */
 	if (zerror == CINSTALL_EBADWHEEL)
-		zerror = cinstall_zipcheck__run(zerr, nzip, zl, u->ar, u->ctx->utf8, u->wheel, fd);
+		zerror = cinstall_zipcheck__run(zerr, nzip, side->zl, u->ar, u->ctx->utf8, u->wheel, fd);
 	return zerror;
 }
 
@@ -1975,7 +1991,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	size_t i, nfresh = 0, nzip = 0;
 	uint64_t saved = 0;
 	side_work side;
-	int error = 0, zerror, late;
+	int error = 0, zerror = 0, late;
 
 	memset(&u, 0, sizeof(u));
 	memset(&side, 0, sizeof(side));
@@ -1990,12 +2006,16 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	u.self = self;
 	u.treefd = -1;
 	u.m = m;
-	if ((error = cinstall_dl__libzip(&zl, &ctx->dl, err, u.wheel)) < 0 ||
-	    (error = cinstall_sha__new(&u.sha, CINSTALL_HASH_SHA256, &ctx->dl, err, u.wheel)) < 0 ||
+	/* A wheel of SPLIT_BYTES or more checked beside is unpacked meanwhile
+	 * (`late`, below), and libzip (with libcrypto, which it needs) is
+	 * loaded beside too; else here, first.  The threads that hash files
+	 * take libcrypto when they start (whole, run_part). */
+	late = beside && wheel_size >= SPLIT_BYTES;
+	if ((!late && (error = cinstall_dl__libzip(&zl, &ctx->dl, err, u.wheel)) < 0) ||
 	    (error = cinstall_xxh__new(&u.xxh, err)) < 0)
 		goto done;
 	if (beside)
-		side_work_start(&side, ctx, zl, u.wheel, fd, m->wheel_sha256);
+		side_work_start(&side, ctx, 1, u.wheel, fd, m->wheel_sha256);
 	if ((error = cinstall_dl__libarchive(&u.ar, &ctx->dl, err, u.wheel)) < 0)
 		goto done;
 	if (cinstall_path__join(&tree, dir, "tree") < 0) {
@@ -2015,13 +2035,15 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	 * before ours grows; but an archive libarchive cannot read either is
 	 * reported in libarchive's words.  (Beside a split's first pass, which
 	 * also reads every local header, it saved ~10 ms of 0.86 s at 20,000
-	 * files and raised the peak by 1.4 MB: left.)  Checked beside, a wheel
-	 * of SPLIT_BYTES or more (under BESIDE_BYTES) is unpacked meanwhile
-	 * (the check took 1.8 ms of a 1,000-file wheel at -j2, the first pass
-	 * 2.9); a smaller one waits for the entry count, which decides its
-	 * split (extract). */
-	late = side.started && u.wheel_size >= SPLIT_BYTES;
-	if (!late && (zerror = zip_checked(&u, &side, zl, fd, &zerr, &nzip)) == CINSTALL_ENOMEM) {
+	 * files and raised the peak by 1.4 MB: left.)  Checked beside, a
+	 * wheel of SPLIT_BYTES or more is unpacked meanwhile, its entries
+	 * counted by the first pass of its split (extract): loading libzip
+	 * and libcrypto then checking took 3 ms of a 1,000-file wheel at -j2,
+	 * the first pass 2.9.  A smaller one waits for the count, which
+	 * decides its split (a split of the 100-file wheel while libcrypto
+	 * loaded beside was slower: 6.62 -> 7.25 ms). */
+	late = late && side.started;
+	if (!late && (zerror = zip_checked(&u, &side, fd, &zerr, &nzip)) == CINSTALL_ENOMEM) {
 		error = cinstall_err__oom(err);
 		goto done;
 	}
@@ -2033,7 +2055,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 		goto done;
 	if ((error = extract(&u, fd, tree.ptr)) < 0)
 		goto done;
-	if (late && (zerror = zip_checked(&u, &side, zl, fd, &zerr, &nzip)) == CINSTALL_ENOMEM) {
+	if (late && (zerror = zip_checked(&u, &side, fd, &zerr, &nzip)) == CINSTALL_ENOMEM) {
 		error = cinstall_err__oom(err);
 		goto done;
 	}
