@@ -58,6 +58,7 @@
 	X(archive_entry_size)                                                                                          \
 	X(archive_entry_size_is_set)                                                                                   \
 	X(archive_error_string)                                                                                        \
+	X(archive_filter_bytes)                                                                                        \
 	X(archive_read_data_block)                                                                                     \
 	X(archive_read_free)                                                                                           \
 	X(archive_read_new)                                                                                            \

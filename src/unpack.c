@@ -621,6 +621,8 @@ typedef struct split {
 	int fd;
 	size_t *file_of;                   /* entry -> index into u->files, or NO_FILE */
 	size_t nentries, cap;
+	int64_t *data_at;                  /* entry -> where its data starts (see plan_at) */
+	size_t nat, atcap;
 	size_t *chunk_first;               /* chunk c: entries [chunk_first[c], chunk_first[c + 1]) */
 	size_t nchunks;
 	pthread_mutex_t chunk_lock;        /* guards lo and hi */
@@ -646,6 +648,27 @@ static int plan_entries(unpacker *u, split *sp)
 	}
 	while (sp->nentries < u->entries)
 		sp->file_of[sp->nentries++] = NO_FILE;
+	return 0;
+}
+
+/* Where the entry just read by the first pass has its data: the end of
+ * its local header, found through the central directory.  Each part's
+ * reader, which walks the local headers one after the other, must find
+ * every entry's there: a local header the central directory does not
+ * point at (in a gap between entries) would otherwise be taken for the
+ * entry of that name, and its bytes installed instead of those Python's
+ * zipfile reads (fixture smuggle). */
+static int plan_at(unpacker *u, split *sp, struct archive *a)
+{
+	if (sp->nat == sp->atcap) {
+		size_t ncap = sp->atcap ? sp->atcap * 2 : 1024;
+		int64_t *na = realloc(sp->data_at, ncap * sizeof(*na));
+		if (!na)
+			return cinstall_err__oom(u->err);
+		sp->data_at = na;
+		sp->atcap = ncap;
+	}
+	sp->data_at[sp->nat++] = u->ar->archive_filter_bytes(a, 0);
 	return 0;
 }
 
@@ -796,6 +819,8 @@ static int do_archive(unpacker *u, int wheel_fd, split *sp)
 			error = archive_fail(u, a, name, u->entries ? "damaged zip archive" : "not a valid zip archive");
 			goto done;
 		}
+		if (sp && (error = plan_at(u, sp, a)) < 0)
+			goto done;
 		path = entry_name(u->ar, e, utf8 != (locale_t)0);
 		if (!path) {
 			error = fail_entry(u, CINSTALL_EBADWHEEL, NULL, "entry %llu has no name",
@@ -941,6 +966,11 @@ static int read_part(part *pt, unpacker *t, int streaming)
 			}
 			if (t->ar->archive_read_next_header(a, &e) != ARCHIVE_OK) {
 				error = archive_fail(t, a, NULL, "damaged zip archive");
+				goto done;
+			}
+			if (i >= sp->nat || t->ar->archive_filter_bytes(a, 0) != sp->data_at[i]) {
+				error = fail_entry(t, CINSTALL_EBADWHEEL, NULL,
+				                   "entry %zu: a local header where the central directory has none", i + 1);
 				goto done;
 			}
 			if (i < first && streaming && !t->ar->archive_entry_size_is_set(e)) {
@@ -1157,6 +1187,7 @@ done:
 	free(sp.lo);
 	free(sp.chunk_first);
 	free(sp.file_of);
+	free(sp.data_at);
 	return error;
 }
 
