@@ -130,13 +130,17 @@ ZIPSTACK_LIBS = archive lzma zstd bz2 z
 ZIPSTACK_PKGS = libarchive-dev liblzma-dev libzstd-dev libbz2-dev zlib1g-dev
 endif
 
-$(BUILD)/zipstack.o: $(BUILD)/src/zipstack/zipstack.o
+# libarchive's calls to mbrtowc go to src/zipstack/mbrtowc.c (renamed
+# before that file joins, so its own call stays glibc's).
+$(BUILD)/zipstack.o: $(BUILD)/src/zipstack/zipstack.o $(BUILD)/src/zipstack/mbrtowc.o
 	$(Q)for l in $(ZIPSTACK_LIBS); do \
 		f=$$($(CC) -print-file-name=lib$$l.a); [ -f "$$f" ] || { \
 		echo "cinstall: no lib$$l.a for LIBARCHIVE=static: apt-get install $(ZIPSTACK_PKGS)," \
 		     "or build with LIBARCHIVE=shared" >&2; exit 1; }; done
-	$(QLD)$(CC) -r -nostdlib -o $@.tmp $< -Wl,-Bstatic -Wl,--start-group $(ZIPSTACK_LIBS:%=-l%) -Wl,--end-group
-	$(Q)objcopy -G cinstall_zipstack__archive --wildcard --weaken-symbol='nettle_*' $@.tmp $@ && rm -f $@.tmp
+	$(QLD)$(CC) -r -nostdlib -o $@.1 $< -Wl,-Bstatic -Wl,--start-group $(ZIPSTACK_LIBS:%=-l%) -Wl,--end-group
+	$(Q)objcopy --redefine-sym mbrtowc=cinstall_zipstack__mbrtowc $@.1 $@.2
+	$(Q)$(CC) -r -nostdlib -o $@.3 $@.2 $(BUILD)/src/zipstack/mbrtowc.o
+	$(Q)objcopy -G cinstall_zipstack__archive --wildcard --weaken-symbol='nettle_*' $@.3 $@ && rm -f $@.1 $@.2 $@.3
 
 $(BIN): $(CLI_OBJ) $(ZIPSTACK) $(STATIC)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(ZIPSTACK) $(STATIC) $(LIBS)
@@ -240,4 +244,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-ubsan build-tsan build-*
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/src/zipstack/zipstack.d $(CLI_OBJ:.o=.d) $(UNIT_BIN:%=%.d) $(FUZZ_BIN:%=%.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/zipstack/zipstack.d $(BUILD)/src/zipstack/mbrtowc.d $(CLI_OBJ:.o=.d) $(UNIT_BIN:%=%.d) $(FUZZ_BIN:%=%.d)

@@ -16,6 +16,8 @@
  * and the command needs neither nettle's static archive (LGPL) nor its
  * shared object at every start (0.09 ms of a 1.8 ms warm install).
  *
+ * libarchive's calls to mbrtowc go to our own (mbrtowc.c says why).
+ *
  * Why: opening the system's libarchive loads libxml2, ICU, libstdc++ and
  * nine more shared objects that reading a zip never calls; their
  * relocation was 1.5-2 ms of a 6-8 ms cold install of a 100-file wheel.
