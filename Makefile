@@ -130,16 +130,18 @@ ZIPSTACK_LIBS = archive lzma zstd bz2 z
 ZIPSTACK_PKGS = libarchive-dev liblzma-dev libzstd-dev libbz2-dev zlib1g-dev
 endif
 
-# libarchive's calls to mbrtowc go to src/zipstack/mbrtowc.c (renamed
-# before that file joins, so its own call stays glibc's).
-$(BUILD)/zipstack.o: $(BUILD)/src/zipstack/zipstack.o $(BUILD)/src/zipstack/mbrtowc.o
+# libarchive's calls to mbrtowc and mktime go to src/zipstack/mbrtowc.c
+# and mktime.c (renamed before those join, so their own calls stay glibc's).
+ZIPSTACK_WRAP = $(BUILD)/src/zipstack/mbrtowc.o $(BUILD)/src/zipstack/mktime.o
+$(BUILD)/zipstack.o: $(BUILD)/src/zipstack/zipstack.o $(ZIPSTACK_WRAP)
 	$(Q)for l in $(ZIPSTACK_LIBS); do \
 		f=$$($(CC) -print-file-name=lib$$l.a); [ -f "$$f" ] || { \
 		echo "cinstall: no lib$$l.a for LIBARCHIVE=static: apt-get install $(ZIPSTACK_PKGS)," \
 		     "or build with LIBARCHIVE=shared" >&2; exit 1; }; done
 	$(QLD)$(CC) -r -nostdlib -o $@.1 $< -Wl,-Bstatic -Wl,--start-group $(ZIPSTACK_LIBS:%=-l%) -Wl,--end-group
-	$(Q)objcopy --redefine-sym mbrtowc=cinstall_zipstack__mbrtowc $@.1 $@.2
-	$(Q)$(CC) -r -nostdlib -o $@.3 $@.2 $(BUILD)/src/zipstack/mbrtowc.o
+	$(Q)objcopy --redefine-sym mbrtowc=cinstall_zipstack__mbrtowc \
+		--redefine-sym mktime=cinstall_zipstack__mktime $@.1 $@.2
+	$(Q)$(CC) -r -nostdlib -o $@.3 $@.2 $(ZIPSTACK_WRAP)
 	$(Q)objcopy -G cinstall_zipstack__archive --wildcard --weaken-symbol='nettle_*' $@.3 $@ && rm -f $@.1 $@.2 $@.3
 
 $(BIN): $(CLI_OBJ) $(ZIPSTACK) $(STATIC)
@@ -244,4 +246,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-ubsan build-tsan build-*
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/src/zipstack/zipstack.d $(BUILD)/src/zipstack/mbrtowc.d $(CLI_OBJ:.o=.d) $(UNIT_BIN:%=%.d) $(FUZZ_BIN:%=%.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/zipstack/zipstack.d $(BUILD)/src/zipstack/mbrtowc.d $(BUILD)/src/zipstack/mktime.d $(CLI_OBJ:.o=.d) $(UNIT_BIN:%=%.d) $(FUZZ_BIN:%=%.d)

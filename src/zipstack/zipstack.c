@@ -16,7 +16,8 @@
  * and the command needs neither nettle's static archive (LGPL) nor its
  * shared object at every start (0.09 ms of a 1.8 ms warm install).
  *
- * libarchive's calls to mbrtowc go to our own (mbrtowc.c says why).
+ * libarchive's calls to mbrtowc and mktime go to our own (mbrtowc.c and
+ * mktime.c say why).
  *
  * Why: opening the system's libarchive loads libxml2, ICU, libstdc++ and
  * nine more shared objects that reading a zip never calls; their
