@@ -82,6 +82,8 @@ int cinstall_path__check(cinstall_err *err, const char *wheel, const char *path)
 			return refuse(err, wheel, path, "backslash in path");
 		if (c < 0x20 || c == 0x7f)
 			return refuse(err, wheel, path, "control character in path");
+		if (c < 0x80)
+			continue;
 		/* Wheels name their files in UTF-8 (RECORD is UTF-8, and so is
 		   what Python's zipfile writes); other bytes would be read back
 		   differently by every tool. */
