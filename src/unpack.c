@@ -132,6 +132,8 @@ typedef struct unpacker {
 	cinstall_cache_sharer *sharer;
 	const char *tree;                  /* the tree's path */
 	unsigned char *fresh;              /* per file: written by us, for cinstall_cache__dedupe_paths */
+	int64_t (*span)[2];                /* per file: where its data starts and ends in the wheel */
+	int64_t at;                        /* where the data of the entry just read starts */
 	unsigned char *data;               /* a file read whole (up to SHARE_MAX) */
 	size_t datacap;
 	uint64_t saved, obj_mtime;         /* bytes linked from objects; their newest mtime */
@@ -213,6 +215,7 @@ static void unpacker_release(unpacker *u)
 	free(u->files);
 	same_release(u);
 	free(u->fresh);
+	free(u->span);
 	free(u->data);
 	cinstall_cache__sharer_free(u->sharer);
 	cinstall_sha__free(u->sha);
@@ -238,6 +241,7 @@ static int unpacker_restart(unpacker *u, const char *tree)
 	fresh.sloppy = NULL;
 	fresh.treefd = -1;
 	fresh.fresh = NULL;
+	fresh.span = NULL;
 	fresh.same = NULL;
 	fresh.saved = fresh.obj_mtime = 0;
 	memset(&fresh.scratch, 0, sizeof(fresh.scratch));
@@ -352,6 +356,7 @@ static int do_dir(unpacker *u, const char *path)
 static int grow_files(unpacker *u, size_t ncap)
 {
 	cinstall_manifest_file *nf;
+	int64_t(*sp)[2];
 	unsigned char *fr;
 
 	if (ncap <= u->cap)
@@ -359,6 +364,9 @@ static int grow_files(unpacker *u, size_t ncap)
 	if (!(nf = realloc(u->files, ncap * sizeof(*nf))))
 		return cinstall_err__oom(u->err);
 	u->files = nf;
+	if (!(sp = realloc(u->span, ncap * sizeof(*sp))))
+		return cinstall_err__oom(u->err);
+	u->span = sp;
 	if (u->sharer) {
 		if (!(fr = realloc(u->fresh, ncap)))
 			return cinstall_err__oom(u->err);
@@ -390,6 +398,7 @@ static int add_file(unpacker *u, struct archive_entry *e, const char *path)
 	memset(f, 0, sizeof(*f));
 	if (!(f->path = cinstall_manifest__intern(u->m, path, strlen(path))))
 		return cinstall_err__oom(u->err);
+	u->span[u->nfiles][0] = u->span[u->nfiles][1] = u->at; /* the end once read (write_file) */
 	u->nfiles++;
 	f->mode = (u->ar->archive_entry_perm(e) & 0111) ? 0755 : 0644;
 	f->size = (uint64_t)u->ar->archive_entry_size(e); /* declared; write_file sets what it wrote */
@@ -509,6 +518,7 @@ static int write_file(unpacker *u, struct archive *a, cinstall_manifest_file *f)
 		goto done;
 	}
 	f->size = written;
+	u->span[f - u->files][1] = u->ar->archive_filter_bytes(a, 0);
 	cinstall_sha__final(u->sha, digest);
 	memcpy(f->sha256, digest, CINSTALL_SHA256_LEN);
 	{
@@ -669,12 +679,12 @@ static int plan_entries(unpacker *u, split *sp)
  * point at (in a gap between entries) would otherwise be taken for the
  * entry of that name, and its bytes installed instead of those Python's
  * zipfile reads (fixture smuggle). */
-static int plan_at(unpacker *u, split *sp, struct archive *a)
+static int plan_at(unpacker *u, split *sp)
 {
 	int error = grow_ents(u, sp, sp->nat + 1);
 
 	if (error == 0)
-		sp->ents[sp->nat++].at = u->ar->archive_filter_bytes(a, 0);
+		sp->ents[sp->nat++].at = u->at;
 	return error;
 }
 
@@ -825,7 +835,8 @@ static int do_archive(unpacker *u, int wheel_fd, split *sp)
 			error = archive_fail(u, a, name, u->entries ? "damaged zip archive" : "not a valid zip archive");
 			goto done;
 		}
-		if (sp && (error = plan_at(u, sp, a)) < 0)
+		u->at = u->ar->archive_filter_bytes(a, 0);
+		if (sp && (error = plan_at(u, sp)) < 0)
 			goto done;
 		path = entry_name(u->ar, e, utf8 != (locale_t)0);
 		if (!path) {
@@ -1993,6 +2004,48 @@ static int extract(unpacker *u, int fd, const char *tree)
 	return error;
 }
 
+static int cmp_span(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* No two files' data overlap in the wheel: each file's bytes are its own,
+ * as Python's zipfile (3.12.2 and later, and 3.11.8) and uv require; an
+ * entry whose local header lies in another's data is how "overlapping"
+ * zip bombs are made.  (The size and ratio limits stop those bombs
+ * already; this names the rule.)  In archive order, before finish()
+ * sorts the files. */
+static int check_overlaps(unpacker *u)
+{
+	int64_t(*by)[3];
+	size_t i, n = 0;
+	int error = 0;
+
+	if (u->nfiles < 2)
+		return 0;
+	if (!(by = malloc(u->nfiles * sizeof(*by))))
+		return cinstall_err__oom(u->err);
+	for (i = 0; i < u->nfiles; i++) {
+		if (u->span[i][1] <= u->span[i][0])
+			continue; /* no data */
+		by[n][0] = u->span[i][0];
+		by[n][1] = u->span[i][1];
+		by[n++][2] = (int64_t)i;
+	}
+	qsort(by, n, sizeof(*by), cmp_span);
+	for (i = 1; i < n; i++)
+		if (by[i][0] < by[i - 1][1]) {
+			const char *a = u->files[by[i - 1][2]].path, *b = u->files[by[i][2]].path;
+			error = fail_entry(u, CINSTALL_EBADWHEEL, b, "its data overlaps that of '%s' (overlapping entries)",
+			                   a);
+			break;
+		}
+	free(by);
+	return error;
+}
+
 /* libzip's check of the wheel on `fd`, done beside (`side`) or here, as
  * cinstall_zipcheck__run (libzip loaded here too: a failure is the
  * check's). */
@@ -2089,7 +2142,7 @@ static int unpack_tree(cinstall_manifest *m, cinstall_ctx *ctx, cinstall_err *er
 	 * fails anyway. */
 	if (nzip && (error = grow_files(&u, nzip < ctx->opts.max_entries ? nzip : ctx->opts.max_entries)) < 0)
 		goto done;
-	if ((error = extract(&u, fd, tree.ptr)) < 0)
+	if ((error = extract(&u, fd, tree.ptr)) < 0 || (error = check_overlaps(&u)) < 0)
 		goto done;
 	if (late && (zerror = zip_checked(&u, &side, fd, &zerr, &nzip)) == CINSTALL_ENOMEM) {
 		error = cinstall_err__oom(err);
