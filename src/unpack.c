@@ -615,6 +615,12 @@ static int check_limits(unpacker *u, const char *path, struct archive_entry *e)
 	return 0;
 }
 
+/* An entry of a split's first pass. */
+typedef struct split_ent {
+	size_t file;                       /* index into u->files, or NO_FILE */
+	int64_t at;                        /* where its data starts (see plan_at) */
+} split_ent;
+
 /* A wheel split over threads: a first pass over the headers (no data)
  * checks every entry, creates the directories and lists the files; then
  * the threads write the files, each reading the wheel through its own
@@ -626,17 +632,11 @@ static int check_limits(unpacker *u, const char *path, struct archive_entry *e)
  * (its files cost more than their sizes say, or the machine gives it less
  * time) is helped: with one fixed run per thread, the second of two on a
  * 1,000-file wheel finished 2-12 ms after the first. */
-/* An entry of a split's first pass. */
-typedef struct split_ent {
-	size_t file;                       /* index into u->files, or NO_FILE */
-	int64_t at;                        /* where its data starts (see plan_at) */
-} split_ent;
-
 typedef struct split {
 	unpacker *u;
 	int fd;
 	split_ent *ents;                   /* the entries, in the archive's order */
-	size_t nentries, nat, cap;         /* entries with a file (or none), with a place */
+	size_t nentries, nat, cap;         /* entries given their file (or none), their place; room */
 	size_t *chunk_first;               /* chunk c: entries [chunk_first[c], chunk_first[c + 1]) */
 	size_t nchunks;
 	pthread_mutex_t chunk_lock;        /* guards lo and hi */
@@ -649,27 +649,12 @@ typedef struct split {
 } split;
 
 /* Entries up to u->entries, the one being read last: directories are
- * entries too (NO_FILE). */
-static int grow_ents(unpacker *u, split *sp, size_t need)
+ * entries too (NO_FILE).  Each has its place already (plan_at comes first,
+ * for every entry), so its room. */
+static void plan_entries(split *sp, size_t entries)
 {
-	while (sp->cap < need) {
-		size_t ncap = sp->cap ? sp->cap * 2 : 1024;
-		split_ent *ne = realloc(sp->ents, ncap * sizeof(*ne));
-		if (!ne)
-			return cinstall_err__oom(u->err);
-		sp->ents = ne;
-		sp->cap = ncap;
-	}
-	return 0;
-}
-
-static int plan_entries(unpacker *u, split *sp)
-{
-	int error = grow_ents(u, sp, u->entries);
-
-	while (error == 0 && sp->nentries < u->entries)
+	while (sp->nentries < entries)
 		sp->ents[sp->nentries++].file = NO_FILE;
-	return error;
 }
 
 /* Where the entry just read by the first pass has its data: the end of
@@ -681,18 +666,18 @@ static int plan_entries(unpacker *u, split *sp)
  * zipfile reads (fixture smuggle). */
 static int plan_at(unpacker *u, split *sp)
 {
-	int error = grow_ents(u, sp, sp->nat + 1);
-
-	if (error == 0)
-		sp->ents[sp->nat++].at = u->at;
-	return error;
+	if (cinstall_array__grow((void **)&sp->ents, &sp->cap, sp->nat, sizeof(*sp->ents)) < 0)
+		return cinstall_err__oom(u->err);
+	sp->ents[sp->nat++].at = u->at;
+	return 0;
 }
 
 static int plan_file(unpacker *u, split *sp, struct archive_entry *e, const char *path)
 {
 	int error;
 
-	if ((error = plan_entries(u, sp)) < 0 || (error = add_file(u, e, path)) < 0)
+	plan_entries(sp, u->entries);
+	if ((error = add_file(u, e, path)) < 0)
 		return error;
 	sp->ents[sp->nentries - 1].file = u->nfiles - 1;
 	return 0;
@@ -1125,8 +1110,9 @@ static int do_split(unpacker *u, int wheel_fd, unsigned int *helpers)
 	memset(&sp, 0, sizeof(sp));
 	sp.u = u;
 	sp.fd = wheel_fd;
-	if ((error = do_archive(u, wheel_fd, &sp)) < 0 || (error = plan_entries(u, &sp)) < 0)
+	if ((error = do_archive(u, wheel_fd, &sp)) < 0)
 		goto done;
+	plan_entries(&sp, u->entries);
 	nparts = u->nfiles / per_part;
 	if (nparts > 1 + (size_t)*helpers)
 		nparts = 1 + *helpers;
@@ -1955,9 +1941,6 @@ static int seal(unpacker *u, const char *dir, uint64_t *out)
 	return error;
 }
 
-/* The archive into the tree (u->treefd, at `tree`): split over threads when
- * ctx->jobs has threads to spare and the wheel is big, or is not small and
- * has all of them (no other wheel is being unpacked), else on this one. */
 /* The wheel in one pass on this thread (its SHA-256 context made now:
  * libcrypto may still be loading beside). */
 static int whole(unpacker *u, int fd)
@@ -1969,6 +1952,9 @@ static int whole(unpacker *u, int fd)
 	return do_archive(u, fd, NULL);
 }
 
+/* The archive into the tree (u->treefd, at `tree`): split over threads when
+ * ctx->jobs has threads to spare and the wheel is big, or is not small and
+ * has all of them (no other wheel is being unpacked), else on this one. */
 static int extract(unpacker *u, int fd, const char *tree)
 {
 	cinstall_ctx *ctx = u->ctx;

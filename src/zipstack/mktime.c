@@ -12,7 +12,6 @@
  * (src/cli/main.c); cinstall does not use entries' times anyway (files
  * get the time they are written at), only libarchive computes them.
  */
-#include <string.h>
 #include <time.h>
 
 time_t cinstall_zipstack__mktime(struct tm *tm);
